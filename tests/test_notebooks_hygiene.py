@@ -1,0 +1,138 @@
+"""Every committed notebook is a trustworthy one: named, structured, executed in order, clean outputs.
+
+The checks live in ``warmup_course.authoring.hygiene_problems``; the second half of this file proves they
+fail on the notebooks they must reject (a hygiene test that cannot fail checks nothing).
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from warmup_course.authoring import hygiene_problems
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+
+
+def test_there_are_notebooks():
+    assert NOTEBOOKS, "no notebooks found in notebooks/"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_hygiene(path):
+    assert hygiene_problems(path) == []
+
+
+def test_notebook_numbers_are_unique():
+    numbers = [p.name[:2] for p in NOTEBOOKS]
+    assert len(numbers) == len(set(numbers)), f"duplicate notebook numbers: {numbers}"
+
+
+def test_readme_course_map_lists_exactly_the_notebooks():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Course map", 1)[1].split("\n## ", 1)[0]
+    listed = re.findall(r"notebooks/(\d\d_[a-z0-9_]+\.ipynb)", section)
+    assert sorted(set(listed)) == [p.name for p in NOTEBOOKS]
+    assert len(listed) == len(set(listed)), "a notebook is listed twice in the course map"
+
+
+# --- the checks reject what they must --------------------------------------------------------------------
+
+def _good_nb() -> dict:
+    return {
+        "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
+        "nbformat": 4,
+        "nbformat_minor": 5,
+        "cells": [
+            {"cell_type": "markdown", "metadata": {}, "source": "# 07 · A title\nA hook."},
+            {"cell_type": "markdown", "metadata": {}, "source": "## What you will learn\n- x"},
+            {"cell_type": "code", "metadata": {}, "execution_count": 1, "source": "1 + 1",
+             "outputs": [{"output_type": "execute_result", "execution_count": 1, "metadata": {},
+                          "data": {"text/plain": "2"}}]},
+            {"cell_type": "code", "metadata": {}, "execution_count": 2, "source": "print('hi')",
+             "outputs": [{"output_type": "stream", "name": "stdout", "text": "hi\n"}]},
+            {"cell_type": "markdown", "metadata": {}, "source": "## Key takeaways\n- y"},
+        ],
+    }
+
+
+NAME = Path("07_a_title.ipynb")
+
+
+def test_a_good_notebook_passes():
+    assert hygiene_problems(NAME, _good_nb()) == []
+
+
+def _mutated(fn) -> list[str]:
+    nb = copy.deepcopy(_good_nb())
+    fn(nb)
+    return hygiene_problems(NAME, nb)
+
+
+def test_stripped_execution_counts_fail():
+    def strip(nb):
+        for c in nb["cells"]:
+            if c["cell_type"] == "code":
+                c["execution_count"] = None
+                c["outputs"] = []
+    assert any("never executed" in p for p in _mutated(strip))
+
+
+def test_out_of_order_counts_fail():
+    def swap(nb):
+        nb["cells"][2]["execution_count"], nb["cells"][3]["execution_count"] = 2, 1
+    assert any("1..n" in p for p in _mutated(swap))
+
+
+def test_error_output_fails():
+    def err(nb):
+        nb["cells"][3]["outputs"] = [{"output_type": "error", "ename": "ValueError", "evalue": "x", "traceback": []}]
+    assert any("error output" in p for p in _mutated(err))
+
+
+def test_machine_path_fails():
+    def path(nb):
+        nb["cells"][3]["outputs"][0]["text"] = "saved to /home/alice/run.png\n"
+    assert any("machine path" in p for p in _mutated(path))
+
+
+def test_wrong_kernel_and_heading_and_sections_fail():
+    def bad(nb):
+        nb["metadata"]["kernelspec"]["name"] = "conda-env-x"
+        nb["cells"][0]["source"] = "# A title"
+        nb["cells"][4]["source"] = "## Summary"
+    problems = _mutated(bad)
+    assert any("kernelspec" in p for p in problems)
+    assert any("heading" in p for p in problems)
+    assert any("Key takeaways" in p for p in problems)
+
+
+def test_bad_name_and_mismatched_number_fail():
+    assert any("NN_slug" in p for p in hygiene_problems(Path("7-intro.ipynb"), _good_nb()))
+    assert any("number" in p for p in hygiene_problems(Path("08_a_title.ipynb"), _good_nb()))
+
+
+def test_untagged_widget_output_fails():
+    def widget(nb):
+        nb["cells"][3]["outputs"] = [{"output_type": "display_data", "metadata": {}, "data": {
+            "application/vnd.jupyter.widget-view+json": {"model_id": "abc", "version_major": 2, "version_minor": 0},
+            "text/plain": "VBox()"}}]
+    assert any("widget" in p for p in _mutated(widget))
+
+    def tagged(nb):
+        widget(nb)
+        nb["cells"][3]["metadata"]["tags"] = ["nbval-ignore-output"]
+    assert _mutated(tagged) == []
+
+
+def test_committed_notebooks_are_valid_nbformat():
+    import nbformat
+
+    for path in NOTEBOOKS:
+        nbformat.validate(nbformat.reads(path.read_text(encoding="utf-8"), as_version=4))
+        json.loads(path.read_text(encoding="utf-8"))

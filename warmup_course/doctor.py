@@ -168,6 +168,11 @@ CHECKS: list[Callable[[], Check]] = [
 ]
 
 
+def results() -> list[Check]:
+    """Run every check and return the results (no printing)."""
+    return [c() for c in CHECKS]
+
+
 def run(out=None) -> int:
     """Run every check, print the report, return the exit code (0: all OK, 1: a FAIL)."""
     out = out or sys.stdout

@@ -1,0 +1,873 @@
+"""Figures for the course: schedules, training curves with the learning rate beneath, sweeps, diagnostics.
+
+Every function validates its input (``TypeError``/``ValueError`` naming the parameter), draws inside
+:func:`style_context` (the global matplotlib settings are left alone) and returns the
+:class:`~matplotlib.figure.Figure`::
+
+    from warmup_course import plotting
+    plotting.plot_schedules({"linear, W=100": warmup_cosine(100, 1000)}, steps=1000, log="both")
+
+**Showing figures in a notebook.** A figure these functions create is closed in pyplot before it is
+returned, so the inline backend does not show it a second time: end the cell with the call (or with
+``fig``), or use ``IPython.display.display(fig)`` mid-cell. ``plt.show()`` does not show it, and
+``fig = plot_...(...)`` alone shows nothing until ``fig`` is the cell's last line. When you pass ``ax=``
+the figure is yours and stays open.
+
+**What goes in.** Training functions take ``runs``: one :class:`~warmup_course.training.History`, a list of
+Histories (seeds of one configuration), a mapping ``{label: History | list[History]}``, or an
+:class:`~warmup_course.experiments.Results` (its ``histories``). Objects are recognised by their fields
+(``step``, ``loss``, ``lr``, ``diverged``...), so this module does not import torch.
+
+**Look.** Colours are the Okabe-Ito palette, distinguishable with the common forms of colour blindness
+(Okabe & Ito 2008, https://jfly.uni-koeln.de/color/); figures have an opaque white background so they read
+in dark JupyterLab themes too. Nothing random or time-dependent is drawn: the same input gives the same image.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import numbers
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import Any, Union
+
+import matplotlib as mpl
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Rectangle
+from matplotlib.transforms import ScaledTranslation, blended_transform_factory
+
+__all__ = [
+    "OKABE_ITO",
+    "STEP_LABEL",
+    "STYLE",
+    "color",
+    "set_style",
+    "style_context",
+    "plot_schedules",
+    "plot_training",
+    "plot_sweep",
+    "plot_diagnostics",
+]
+
+#: Okabe-Ito colours, ordered for contrast on white (yellow, weakest on white, last).
+OKABE_ITO = (
+    "#0072B2",  # blue
+    "#E69F00",  # orange
+    "#009E73",  # bluish green
+    "#D55E00",  # vermillion
+    "#CC79A7",  # reddish purple
+    "#56B4E9",  # sky blue
+    "#000000",  # black
+    "#F0E442",  # yellow
+)
+
+#: The x-axis label of every per-step plot: steps count optimizer updates, not batches or epochs.
+STEP_LABEL = "step (optimizer update)"
+
+#: rcParams applied inside every plotting function (and globally by :func:`set_style`).
+STYLE: dict[str, Any] = {
+    "axes.prop_cycle": mpl.cycler(color=list(OKABE_ITO)),
+    "figure.facecolor": "white",
+    "figure.edgecolor": "white",
+    "axes.facecolor": "white",
+    "savefig.facecolor": "white",
+    "savefig.edgecolor": "white",
+    "savefig.transparent": False,
+    "axes.edgecolor": "#333333",
+    "axes.labelcolor": "#222222",
+    "text.color": "#222222",
+    "xtick.color": "#333333",
+    "ytick.color": "#333333",
+    "axes.grid": True,
+    "grid.color": "#d9d9d9",
+    "grid.linewidth": 0.6,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "font.size": 10.5,
+    "axes.titlesize": 11.5,
+    "axes.labelsize": 10.5,
+    "legend.fontsize": 9.5,
+    "legend.framealpha": 0.9,
+    "xtick.labelsize": 9.5,
+    "ytick.labelsize": 9.5,
+    "lines.linewidth": 1.8,
+    "figure.dpi": 100,
+    "savefig.dpi": 110,
+    "svg.hashsalt": "warmup-course",  # deterministic SVG ids
+}
+
+Runs = Any  # History | Sequence[History] | Mapping[str, History | Sequence[History]] | Results
+_PER_UPDATE = ("lr", "loss", "grad_norm", "update_ratio", "update_ratio_max")
+_METRIC_LABELS = {
+    "loss": "training loss (per update)",
+    "train_loss": "training loss",
+    "test_loss": "test loss",
+    "test_acc": "test accuracy",
+    "train_acc": "training accuracy",
+    "grad_norm": "gradient norm ||g||",
+    "update_ratio": "||ΔW|| / ||W||",
+    "update_ratio_max": "max over tensors ||ΔW|| / ||W||",
+    "lr": "learning rate",
+    "final_loss": "final training loss",
+    "best_loss": "best training loss",
+    "steps_to_target": "steps to target loss",
+}
+
+
+# ----------------------------------------------------------------------------------------------- style
+
+
+def color(i: int) -> str:
+    """The ``i``-th Okabe-Ito colour (cycling)."""
+    if isinstance(i, bool) or not isinstance(i, numbers.Integral):
+        raise TypeError(f"i must be an int, got {i!r} ({type(i).__name__})")
+    return OKABE_ITO[int(i) % len(OKABE_ITO)]
+
+
+@contextlib.contextmanager
+def style_context() -> Iterator[None]:
+    """``with style_context(): ...`` draws with :data:`STYLE`, restoring the previous rcParams after."""
+    with mpl.rc_context(STYLE):
+        yield
+
+
+def set_style() -> None:
+    """Apply :data:`STYLE` globally (for a notebook's own plots; the functions here need no call)."""
+    mpl.rcParams.update(STYLE)
+
+
+def _new_figure(nrows: int = 1, ncols: int = 1, **kwargs: Any) -> tuple[Figure, Any]:
+    fig, axes = plt.subplots(nrows, ncols, layout="constrained", **kwargs)
+    fig.set_facecolor("white")
+    return fig, axes
+
+
+def _finish(fig: Figure, own: bool) -> Figure:
+    # A figure we created is closed in pyplot: the notebook shows it once, as the cell's value (module doc).
+    if own:
+        plt.close(fig)
+    return fig
+
+
+# ------------------------------------------------------------------------------------------ validation
+
+
+def _check_int(name: str, value: Any, minimum: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an int, got {value!r} ({type(value).__name__})")
+    if value < minimum:
+        raise ValueError(f"{name} must be >= {minimum}, got {value!r}")
+    return int(value)
+
+
+def _check_positive(name: str, value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a number, got {value!r} ({type(value).__name__})")
+    if not (math.isfinite(value) and value > 0):
+        raise ValueError(f"{name} must be a finite number > 0, got {value!r}")
+    return float(value)
+
+
+def _check_choice(name: str, value: Any, choices: Sequence[Any]) -> Any:
+    if value not in choices or isinstance(value, bool) and True not in choices:
+        raise ValueError(f"{name} must be one of {', '.join(map(repr, choices))}; got {value!r}")
+    return value
+
+
+def _check_flag(name: str, value: Any) -> bool | None:
+    if value is not None and not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True, False or None (automatic), got {value!r}")
+    return None if value is None else bool(value)
+
+
+def _check_ax(ax: Any) -> Axes | None:
+    if ax is not None and not isinstance(ax, Axes):
+        raise TypeError(f"ax must be a matplotlib Axes or None, got {type(ax).__name__}")
+    return ax
+
+
+def _is_history(obj: Any) -> bool:
+    return all(hasattr(obj, a) for a in ("step", "loss", "lr", "diverged", "eval", "eval_step"))
+
+
+def _is_results(obj: Any) -> bool:
+    return isinstance(getattr(obj, "histories", None), Mapping) and hasattr(obj, "seeds")
+
+
+def _as_runs(runs: Runs, name: str = "runs") -> dict[str, list[Any]]:
+    """Normalise every accepted input kind to ``{label: [History, ...]}`` (order kept)."""
+    if _is_results(runs):
+        runs = runs.histories
+    if _is_history(runs):
+        return {"run": [runs]}
+    if isinstance(runs, Mapping):
+        if not runs:
+            raise ValueError(f"{name} must not be empty")
+        out: dict[str, list[Any]] = {}
+        for label, value in runs.items():
+            if not isinstance(label, str):
+                raise TypeError(f"{name} keys must be str labels, got {label!r} ({type(label).__name__})")
+            hs = [value] if _is_history(value) else value
+            if isinstance(hs, (str, bytes)) or not isinstance(hs, Sequence) or not hs:
+                raise TypeError(
+                    f"{name}[{label!r}] must be a History or a non-empty list of Histories, got {type(value).__name__}"
+                )
+            for h in hs:
+                if not _is_history(h):
+                    raise TypeError(f"{name}[{label!r}] must hold Histories, got an item of type {type(h).__name__}")
+            out[label] = list(hs)
+        return out
+    if isinstance(runs, Sequence) and not isinstance(runs, (str, bytes)):
+        if not runs:
+            raise ValueError(f"{name} must not be empty")
+        if all(_is_history(h) for h in runs):
+            return {"runs": list(runs)}
+    raise TypeError(
+        f"{name} must be a History, a list of Histories, a mapping label -> History/list of Histories, "
+        f"or an experiments.Results; got {type(runs).__name__}"
+    )
+
+
+def _series(h: Any, metric: str, name: str = "metric") -> tuple[np.ndarray, np.ndarray]:
+    """(steps, values) of a per-update field or an eval metric of one History."""
+    if metric in _PER_UPDATE:
+        return np.asarray(h.step, dtype=float), np.asarray(getattr(h, metric), dtype=float)
+    if metric in h.eval:
+        return np.asarray(h.eval_step, dtype=float), np.asarray(h.eval[metric], dtype=float)
+    known = ", ".join([*_PER_UPDATE, *h.eval])
+    raise ValueError(f"{name} must be one of {known}; got {metric!r}")
+
+
+def _spans_decades(values: np.ndarray, factor: float = 10.0) -> bool:
+    v = np.asarray(values, dtype=float)
+    v = v[np.isfinite(v) & (v > 0)]
+    return bool(len(v)) and float(v.max()) / float(v.min()) >= factor
+
+
+def _metric_label(metric: str) -> str:
+    return _METRIC_LABELS.get(metric, metric.replace("_", " "))
+
+
+def _smooth(values: np.ndarray, window: int | None) -> np.ndarray:
+    """Trailing moving average over ``window`` updates (non-finite values stay as they are)."""
+    if not window or window <= 1 or len(values) < 2:
+        return values
+    out = values.copy()
+    finite = np.isfinite(values)
+    csum = np.cumsum(np.where(finite, values, 0.0))
+    count = np.cumsum(finite)
+    idx = np.arange(len(values))
+    lo = idx - window
+    prev_sum = np.where(lo >= 0, csum[np.maximum(lo, 0)], 0.0)
+    prev_cnt = np.where(lo >= 0, count[np.maximum(lo, 0)], 0)
+    n = count - prev_cnt
+    with np.errstate(invalid="ignore", divide="ignore"):
+        avg = (csum - prev_sum) / n
+    out[finite] = avg[finite]
+    return out
+
+
+# ------------------------------------------------------------------------------------------- schedules
+
+
+def _schedule_values(label: str, schedule: Any, steps: int) -> np.ndarray:
+    if hasattr(schedule, "values") and callable(schedule.values) and callable(schedule):
+        values = np.asarray(schedule.values(steps), dtype=float)
+    elif isinstance(schedule, (np.ndarray, list, tuple)):
+        values = np.asarray(schedule, dtype=float)
+        if values.ndim != 1:
+            raise ValueError(f"schedules[{label!r}] must be one-dimensional, got shape {values.shape}")
+        if len(values) < steps:
+            raise ValueError(f"schedules[{label!r}] has {len(values)} values, fewer than steps={steps}")
+        values = values[:steps]
+    elif callable(schedule):  # e.g. a LambdaLR lambda: int -> float
+        values = np.asarray([float(schedule(t)) for t in range(steps)], dtype=float)
+    else:
+        raise TypeError(
+            f"schedules[{label!r}] must be a Schedule, an array of values or a function step -> multiplier, "
+            f"got {type(schedule).__name__}"
+        )
+    return values
+
+
+def plot_schedules(
+    schedules: Mapping[str, Any],
+    steps: int,
+    *,
+    peak_lr: float = 1.0,
+    log: bool | str = False,
+    ax: Axes | None = None,
+    title: str | None = None,
+) -> Figure:
+    """Learning rate ``peak_lr · s(t)`` against the update index ``t = 0 .. steps-1``, one line per schedule.
+
+    Args:
+        schedules: ``{label: schedule}``; a schedule is a :class:`~warmup_course.schedules.Schedule`, an array of
+            at least ``steps`` multipliers, or any function ``int -> float`` (e.g. a ``LambdaLR`` lambda).
+        steps: number of updates to draw (>= 1).
+        peak_lr: base learning rate multiplying the schedule; with the default 1.0 the y axis is the multiplier.
+        log: ``False`` linear y axis, ``True`` log y axis (zeros are left out), ``"both"`` two panels side by
+            side, linear and log (a log axis shows the first steps of warmup that a linear one squashes to 0).
+        ax: draw into this Axes (not with ``log="both"``).
+        title: optional figure title.
+    """
+    if not isinstance(schedules, Mapping):
+        raise TypeError(f"schedules must be a mapping label -> schedule, got {type(schedules).__name__}")
+    if not schedules:
+        raise ValueError("schedules must not be empty")
+    steps = _check_int("steps", steps, 1)
+    peak_lr = _check_positive("peak_lr", peak_lr)
+    if log not in (False, True, "both") or isinstance(log, (int, float)) and not isinstance(log, bool):
+        raise ValueError(f"log must be False, True or 'both', got {log!r}")
+    _check_ax(ax)
+    if ax is not None and log == "both":
+        raise ValueError("ax must be None when log='both' (that draws two panels)")
+    if title is not None and not isinstance(title, str):
+        raise TypeError(f"title must be a str or None, got {type(title).__name__}")
+    curves = {}
+    for label, schedule in schedules.items():
+        if not isinstance(label, str):
+            raise TypeError(f"schedules keys must be str labels, got {label!r}")
+        curves[label] = peak_lr * _schedule_values(label, schedule, steps)
+    ylabel = "LR multiplier" if peak_lr == 1.0 else "learning rate"
+    t = np.arange(steps)
+    with style_context():
+        own = ax is None
+        if own:
+            ncols = 2 if log == "both" else 1
+            fig, axes = _new_figure(1, ncols, figsize=(11, 4) if ncols == 2 else (6.4, 4), squeeze=False)
+            axes = list(axes[0])
+        else:
+            fig, axes = ax.figure, [ax]
+        scales = ["linear", "log"] if log == "both" else ["log" if log else "linear"]
+        for a, scale in zip(axes, scales):
+            for i, (label, y) in enumerate(curves.items()):
+                a.plot(t, y, label=label, color=color(i))
+            if scale == "log":
+                a.set_yscale("log", nonpositive="mask")
+                bottom = _log_bottom(list(curves.values()))
+                if bottom is not None:
+                    a.set_ylim(bottom=bottom)
+            else:
+                a.set_ylim(bottom=min(0.0, float(np.nanmin([np.nanmin(c) for c in curves.values()]))))
+            a.set_xlim(0, max(steps - 1, 1))
+            a.set_xlabel(STEP_LABEL)
+            a.set_ylabel(ylabel)
+            if log == "both":
+                a.set_title("log y axis" if scale == "log" else "linear y axis")
+        if own:
+            handles, labels = axes[0].get_legend_handles_labels()
+            fig.legend(handles, labels, loc="outside lower center", ncols=min(len(curves), 3))
+        else:
+            ax.legend(loc="best")
+        if title:
+            fig.suptitle(title)
+    return _finish(fig, own)
+
+
+def _log_bottom(curves: list[np.ndarray]) -> float | None:
+    """Lower y limit of a log panel from the smallest positive value *before* each curve's peak (the warmup),
+    so a decay that ends at 0 does not stretch the axis over many empty decades."""
+    lows, peaks = [], []
+    for y in curves:
+        finite = np.where(np.isfinite(y), y, -np.inf)
+        if not np.isfinite(finite).any():
+            continue
+        peak = int(np.argmax(finite))
+        peaks.append(float(finite[peak]))
+        rise = y[: peak + 1]
+        rise = rise[np.isfinite(rise) & (rise > 0)]
+        if len(rise):
+            lows.append(float(rise.min()))
+    if not peaks or max(peaks) <= 0:
+        return None
+    top = max(peaks)
+    # At least three decades below the peak, more if a warmup starts lower; never more than eight.
+    floor = min(min(lows, default=top), top * 1e-3)
+    return max(floor, top * 1e-8) / 1.5
+
+
+# -------------------------------------------------------------------------------------------- training
+
+
+def _run_suffix(hs: list[Any], show_div: bool, show_n: bool) -> str:
+    """The legend's " (k/n diverged)" (when any run in the figure diverged) or " (n seeds)"."""
+    k = sum(bool(h.diverged) for h in hs)
+    if show_div:
+        return f" ({k}/{len(hs)} diverged)"
+    return f" ({len(hs)} seeds)" if show_n and len(hs) > 1 else ""
+
+
+def _y_limits(arrays: list[np.ndarray], log: bool, cap: float | None) -> tuple[float, float] | None:
+    v = np.concatenate([a[np.isfinite(a)] for a in arrays]) if arrays else np.array([])
+    if log:
+        v = v[v > 0]
+    if not len(v):
+        return None
+    lo, hi = float(v.min()), float(v.max())
+    if cap is not None:
+        hi = min(hi, cap)
+    if log:
+        return lo / 1.3, hi * 1.3
+    pad = 0.05 * (hi - lo or abs(hi) or 1.0)
+    return lo - pad, hi + pad
+
+
+def _mark_divergence(a: Axes, h: Any, x: np.ndarray, y: np.ndarray, c: str, top: float | None) -> None:
+    """An 'x' at the diverged step: on the curve's last finite value, or at the top edge if it blew past it."""
+    if not h.diverged:
+        return
+    step = float(h.diverged_step) if h.diverged_step is not None else (float(x[-1]) if len(x) else 0.0)
+    finite = np.isfinite(y)
+    if top is not None and (not finite.any() or not np.isfinite(y[-1]) or y[finite][-1] > top):
+        a.plot([step], [1.0], marker="x", ms=9, mew=2.2, color=c, clip_on=False, zorder=5,
+               transform=blended_transform_factory(a.transData, a.transAxes))
+    else:
+        yy = y[finite][-1] if finite.any() else 0.0
+        a.plot([step], [yy], marker="x", ms=9, mew=2.2, color=c, zorder=5, clip_on=False)
+
+
+def _draw_runs(
+    a: Axes,
+    runs: dict[str, list[Any]],
+    metric: str,
+    spread: str,
+    smooth: int | None,
+    log: bool | None,
+    show_div: bool,
+    cap_loss: bool,
+    label_runs: bool = True,
+    mark: bool = True,
+) -> bool:
+    """Draw one metric for every configuration on ``a``; returns whether the y axis is log."""
+    data = {label: [(*_series(h, metric), h) for h in hs] for label, hs in runs.items()}
+    all_y = [y for items in data.values() for _, y, _ in items]
+    if log is None:  # accuracies live in [0, 1]: always linear
+        log = not metric.endswith("acc") and _spans_decades(np.concatenate(all_y) if all_y else np.array([]))
+    show_n = len({len(hs) for hs in runs.values()}) > 1
+    style = {} if metric in _PER_UPDATE else {"marker": "o", "ms": 3}  # evaluations are sparse points
+    # A blown-up loss would stretch the axis over many decades: cap it at 10x the largest starting value.
+    cap = None
+    if cap_loss:
+        starts = [y[np.isfinite(y)][0] for y in all_y if np.isfinite(y).any()]
+        if starts and max(starts) > 0:
+            cap = 10.0 * max(starts)
+    limits = _y_limits(all_y, log, cap)
+    top = limits[1] if limits else None
+    for i, (label, items) in enumerate(data.items()):
+        c = color(i)
+        name = label + _run_suffix([h for _, _, h in items], show_div, show_n) if label_runs else None
+        ok = [(x, y) for x, y, h in items if not h.diverged]
+        mode = spread
+        if mode == "auto":
+            mode = "lines" if len(items) <= 5 else "minmax"
+        if mode == "lines" or len(ok) < 2:
+            lw = 1.6 if len(items) == 1 else 1.1
+            alpha = 1.0 if len(items) == 1 else 0.75
+            for j, (x, y, h) in enumerate(items):
+                a.plot(x, _smooth(y, smooth), color=c, lw=lw, alpha=alpha, label=name if j == 0 else None, **style)
+        else:
+            n = min(len(x) for x, _ in ok)
+            x0 = ok[0][0][:n]
+            ys = np.vstack([_smooth(y[:n], smooth) for _, y in ok])
+            if mode == "iqr":
+                centre = np.nanmedian(ys, axis=0)
+                lo, hi = np.nanpercentile(ys, [25, 75], axis=0)
+            else:
+                centre = np.nanmean(ys, axis=0)
+                lo, hi = np.nanmin(ys, axis=0), np.nanmax(ys, axis=0)
+            a.fill_between(x0, lo, hi, color=c, alpha=0.22, lw=0)
+            a.plot(x0, centre, color=c, lw=1.8, label=name, **style)
+            for x, y, h in items:
+                if h.diverged:
+                    a.plot(x, _smooth(y, smooth), color=c, lw=0.9, alpha=0.75, ls="--")
+        for x, y, h in items:
+            if mark:
+                _mark_divergence(a, h, x, _smooth(y, smooth), c, top)
+    if log:
+        a.set_yscale("log", nonpositive="mask")
+    if metric.endswith("acc") and not log:
+        a.set_ylim(0, 1.02)
+    elif limits:
+        a.set_ylim(*limits)
+    return bool(log)
+
+
+def _legend(fig: Figure, a: Axes, runs: dict[str, list[Any]], show_div: bool, spread: str) -> None:
+    """One legend above the panels (outside the data), titled with how seeds are drawn."""
+    handles, labels = a.get_legend_handles_labels()
+    if show_div:
+        handles.append(Line2D([], [], ls="none", marker="x", ms=8, mew=2, color="#444444"))
+        labels.append("run diverged here")
+    counts = {len(hs) for hs in runs.values()}
+    n = max(counts)
+    title = None
+    if n > 1:
+        mode = spread if spread != "auto" else ("lines" if n <= 5 else "minmax")
+        how = {"lines": "thin lines: one per seed", "minmax": "line: mean over seeds, band: min–max",
+               "iqr": "line: median over seeds, band: interquartile range"}[mode]
+        title = how if len(counts) > 1 else f"{n} seeds; {how}"
+    fig.legend(handles, labels, loc="outside upper center", ncols=min(len(labels), 2), title=title,
+               title_fontsize=9.5)
+
+
+def plot_training(
+    runs: Runs,
+    metric: str = "loss",
+    *,
+    lr: bool = True,
+    spread: str = "auto",
+    smooth: int | None = None,
+    log: bool | None = None,
+    steps: int | None = None,
+    title: str | None = None,
+) -> Figure:
+    """Training curves of one metric over seeds and configurations, with the learning rate beneath.
+
+    Args:
+        runs: a History, a list of Histories, ``{label: History | list[History]}`` or a Results.
+        metric: a per-update series (``"loss"``, ``"grad_norm"``, ``"update_ratio"``...) or an evaluation
+            metric (``"test_loss"``, ``"test_acc"``...), drawn against its own steps.
+        lr: add a panel with each configuration's learning rate on the shared step axis.
+        spread: how several seeds are drawn: ``"lines"`` (a thin line per seed), ``"minmax"`` (mean and a
+            min–max band), ``"iqr"`` (median and interquartile band), ``"auto"`` (lines up to 5 seeds).
+            Bands summarise the runs that did not diverge; diverged runs stay visible as dashed lines.
+        smooth: trailing moving average over this many updates (the per-update loss is noisy), or None.
+        log: log y axis; None decides (log when the values span a factor of 10 or more).
+        steps: show only the first ``steps`` updates (e.g. to look at warmup itself).
+        title: optional figure title.
+
+    A diverged run ends with an ``x`` at its diverged step (at the top edge when it blew past the axis,
+    which is capped at 10x the largest starting value), and the legend gives ``k/n diverged`` per
+    configuration whenever any run in the figure diverged.
+    """
+    data = _as_runs(runs)
+    if not isinstance(metric, str):
+        raise TypeError(f"metric must be a str, got {type(metric).__name__}")
+    for hs in data.values():
+        _series(hs[0], metric)  # validates the metric name
+    if not isinstance(lr, (bool, np.bool_)):
+        raise TypeError(f"lr must be True or False, got {lr!r}")
+    _check_choice("spread", spread, ("auto", "lines", "minmax", "iqr"))
+    if smooth is not None:
+        smooth = _check_int("smooth", smooth, 1)
+    log = _check_flag("log", log)
+    if steps is not None:
+        steps = _check_int("steps", steps, 1)
+    if title is not None and not isinstance(title, str):
+        raise TypeError(f"title must be a str or None, got {type(title).__name__}")
+    if steps is not None:
+        data = {k: [_truncate(h, steps) for h in hs] for k, hs in data.items()}
+    show_div = any(h.diverged for hs in data.values() for h in hs)
+    with style_context():
+        if lr:
+            fig, (a, b) = _new_figure(2, 1, figsize=(7.5, 5.6), sharex=True, gridspec_kw={"height_ratios": [3, 1.2]})
+        else:
+            fig, a = _new_figure(1, 1, figsize=(7.5, 4.2))
+        is_log = _draw_runs(a, data, metric, spread, smooth, log, show_div, cap_loss=metric.endswith("loss"))
+        ylabel = _metric_label(metric)
+        if smooth and smooth > 1 and metric in _PER_UPDATE:
+            ylabel = ylabel.replace(" (per update)", "") + f" ({smooth}-step mean)"
+        a.set_ylabel(ylabel)
+        _legend(fig, a, data, show_div, spread)
+        if lr:
+            for i, hs in enumerate(data.values()):
+                longest = max(hs, key=len)
+                b.plot(longest.step, longest.lr, color=color(i), lw=1.6)
+            b.set_ylabel("learning rate")
+            b.set_ylim(bottom=0)
+            b.ticklabel_format(axis="y", style="sci", scilimits=(-3, 4))
+            b.set_xlabel(STEP_LABEL)
+        else:
+            a.set_xlabel(STEP_LABEL)
+        a.set_xlim(left=0)
+        if title:
+            fig.suptitle(title)
+    return _finish(fig, True)
+
+
+class _Truncated:
+    """A read-only view of a History's first ``steps`` updates (eval points up to that step)."""
+
+    def __init__(self, h: Any, steps: int) -> None:
+        keep = np.asarray(h.step) < steps
+        ekeep = np.asarray(h.eval_step) <= steps
+        self.step = np.asarray(h.step)[keep]
+        for name in _PER_UPDATE:
+            setattr(self, name, np.asarray(getattr(h, name))[keep])
+        self.eval_step = np.asarray(h.eval_step)[ekeep]
+        self.eval = {k: np.asarray(v)[ekeep] for k, v in h.eval.items()}
+        self.diverged = bool(h.diverged) and h.diverged_step is not None and h.diverged_step < steps
+        self.diverged_step = h.diverged_step if self.diverged else None
+
+    def __len__(self) -> int:
+        return len(self.step)
+
+
+def _truncate(h: Any, steps: int) -> Any:
+    return _Truncated(h, steps)
+
+
+# ---------------------------------------------------------------------------------------- diagnostics
+
+
+def plot_diagnostics(
+    runs: Runs,
+    metrics: Sequence[str] = ("grad_norm", "update_ratio"),
+    *,
+    steps: int | None = None,
+    spread: str = "lines",
+    log: bool | None = True,
+    lr: bool = False,
+    title: str | None = None,
+) -> Figure:
+    """What happens inside the first updates: one stacked panel per metric, shared step axis.
+
+    Args:
+        runs: as in :func:`plot_training`.
+        metrics: per-update series to show, by default the gradient norm ``||g||`` and the update-to-weight
+            ratio ``||ΔW|| / ||W||`` (Kosson et al. 2024, https://arxiv.org/abs/2410.23922).
+        steps: show only the first ``steps`` updates (where warmup acts).
+        spread, log: as in :func:`plot_training`; log defaults to True (both span decades). A ratio of 0 (an
+            update at learning rate 0) is not drawn on a log axis.
+        lr: add the learning rate as a last panel.
+        title: optional figure title.
+    """
+    data = _as_runs(runs)
+    if isinstance(metrics, str):
+        metrics = (metrics,)
+    if not isinstance(metrics, Sequence) or not metrics:
+        raise TypeError(f"metrics must be a non-empty sequence of metric names, got {metrics!r}")
+    for m in metrics:
+        if m not in _PER_UPDATE:
+            raise ValueError(f"metrics must name per-update series ({', '.join(_PER_UPDATE)}); got {m!r}")
+    _check_choice("spread", spread, ("auto", "lines", "minmax", "iqr"))
+    log = _check_flag("log", log)
+    if steps is not None:
+        steps = _check_int("steps", steps, 1)
+        data = {k: [_truncate(h, steps) for h in hs] for k, hs in data.items()}
+    if not isinstance(lr, (bool, np.bool_)):
+        raise TypeError(f"lr must be True or False, got {lr!r}")
+    if title is not None and not isinstance(title, str):
+        raise TypeError(f"title must be a str or None, got {type(title).__name__}")
+    panels = list(metrics) + (["lr"] if lr else [])
+    show_div = any(h.diverged for hs in data.values() for h in hs)
+    with style_context():
+        fig, axes = _new_figure(len(panels), 1, figsize=(7.5, 2.6 * len(panels) + 0.6), sharex=True, squeeze=False)
+        axes = list(axes[:, 0])
+        for k, (a, m) in enumerate(zip(axes, panels)):
+            _draw_runs(a, data, m, spread, None, False if m == "lr" else log, show_div,
+                       cap_loss=False, label_runs=k == 0, mark=m != "lr")
+            a.set_ylabel(_metric_label(m), fontsize=9.5)
+            if m == "lr":
+                a.set_ylim(bottom=0)
+        _legend(fig, axes[0], data, show_div, spread)
+        axes[-1].set_xlabel(STEP_LABEL)
+        axes[-1].set_xlim(left=0)
+        if title:
+            fig.suptitle(title)
+    return _finish(fig, True)
+
+
+# ---------------------------------------------------------------------------------------------- sweeps
+
+
+def _sweep_points(res: Any, metric: str, values: Sequence[Any] | None, name: str) -> tuple[list[Any], list[list[Any]]]:
+    """(x values, per value the list of Histories) of one sweep."""
+    if _is_results(res):
+        vals = list(values) if values is not None else getattr(res, "values", None)
+        groups = [list(hs) for hs in res.histories.values()]
+        if vals is None:
+            raise ValueError(f"{name} is a Results without swept values (not from sweep()); pass values=")
+    elif isinstance(res, Mapping):
+        vals = list(res.keys())
+        groups = []
+        for v, hs in res.items():
+            hs = [hs] if _is_history(hs) else hs
+            if isinstance(hs, (str, bytes)) or not isinstance(hs, Sequence) or not all(_is_history(h) for h in hs):
+                raise TypeError(f"{name}[{v!r}] must be a History or a list of Histories")
+            groups.append(list(hs))
+    else:
+        raise TypeError(
+            f"{name} must be a Results from experiments.sweep() or a mapping value -> Histories, got {type(res).__name__}"
+        )
+    if len(vals) != len(groups):
+        raise ValueError(f"{name}: {len(vals)} values for {len(groups)} configurations")
+    if not groups:
+        raise ValueError(f"{name} must not be empty")
+    return vals, groups
+
+
+def _run_metric(h: Any, metric: str) -> float:
+    """One number per run; nan for a diverged run (it is marked instead) or a target never reached."""
+    if h.diverged:
+        return math.nan
+    if metric == "final_loss":
+        return float(h.final("loss")) if hasattr(h, "final") else float(np.asarray(h.loss)[-1])
+    if metric == "best_loss":
+        return float(h.best("loss"))
+    if metric in h.eval or metric in _PER_UPDATE:
+        y = _series(h, metric)[1]
+        return float(y[-1]) if len(y) else math.nan
+    raise ValueError(f"metric must be final_loss, best_loss or an eval metric ({', '.join(h.eval)}); got {metric!r}")
+
+
+def plot_sweep(
+    sweeps: Any,
+    metric: str = "final_loss",
+    *,
+    values: Sequence[Any] | None = None,
+    xlabel: str | None = None,
+    log_x: bool | None = None,
+    log: bool | None = None,
+    ax: Axes | None = None,
+    title: str | None = None,
+) -> Figure:
+    """A metric against the swept value, one line per configuration; diverged runs marked with ``x``.
+
+    Args:
+        sweeps: a Results from :func:`~warmup_course.experiments.sweep`, or ``{label: Results}`` for several
+            lines (e.g. ``{"no warmup": sweep_a, "warmup 50": sweep_b}`` over the same peak LRs). A mapping
+            ``{value: list[History]}`` also works in place of a Results.
+        metric: ``"final_loss"``, ``"best_loss"`` or an evaluation metric (last value, e.g. ``"test_acc"``).
+        values: the x values when a Results does not carry them (one from ``compare``).
+        xlabel: x-axis label (default: the swept parameter's name).
+        log_x: log x axis; None decides (numeric values spanning a factor of 10 or more).
+        log: log y axis; None decides as :func:`plot_training`.
+        ax: draw into this Axes.
+        title: optional title.
+
+    Each point is the mean over the seeds that did not diverge (the small dots are the seeds); a value
+    where some seeds diverged gets one ``x`` per diverged seed along the top edge, and the legend gives
+    ``k/n diverged`` per line.
+    """
+    if not isinstance(metric, str):
+        raise TypeError(f"metric must be a str, got {type(metric).__name__}")
+    if values is not None and (isinstance(values, (str, bytes)) or not isinstance(values, Sequence)):
+        raise TypeError(f"values must be a sequence, got {type(values).__name__}")
+    if isinstance(sweeps, Mapping) and sweeps and all(_is_results(v) for v in sweeps.values()):
+        lines = {}
+        for k, v in sweeps.items():
+            if not isinstance(k, str):
+                raise TypeError(f"sweeps keys must be str labels, got {k!r}")
+            lines[k] = _sweep_points(v, metric, values, f"sweeps[{k!r}]")
+    else:
+        lines = {"": _sweep_points(sweeps, metric, values, "sweeps")}
+    log_x = _check_flag("log_x", log_x)
+    log = _check_flag("log", log)
+    _check_ax(ax)
+    if xlabel is not None and not isinstance(xlabel, str):
+        raise TypeError(f"xlabel must be a str or None, got {type(xlabel).__name__}")
+    if title is not None and not isinstance(title, str):
+        raise TypeError(f"title must be a str or None, got {type(title).__name__}")
+    all_vals = [v for vals, _ in lines.values() for v in vals]
+    numeric = all(isinstance(v, numbers.Real) and not isinstance(v, bool) for v in all_vals)
+    categories: list[str] = []
+    if not numeric:
+        for v in all_vals:
+            if str(v) not in categories:
+                categories.append(str(v))
+    if log_x is None:
+        log_x = numeric and all(v > 0 for v in all_vals) and _spans_decades(np.asarray(all_vals, dtype=float))
+    if log_x and (not numeric or any(v <= 0 for v in all_vals)):
+        raise ValueError("log_x=True needs positive numeric swept values")
+
+    def xpos(v: Any) -> float:
+        return float(v) if numeric else float(categories.index(str(v)))
+
+    per_line = {}
+    for label, (vals, groups) in lines.items():
+        for hs in groups:  # validates the metric name (diverged runs would just give nan)
+            alive = _first_alive(hs)
+            if alive is not None:
+                _run_metric(alive, metric)
+        per_line[label] = [(xpos(v), [_run_metric(h, metric) for h in hs], hs) for v, hs in zip(vals, groups)]
+    ys = np.asarray([y for pts in per_line.values() for _, yy, _ in pts for y in yy], dtype=float)
+    if log is None:
+        log = _spans_decades(ys)
+    any_div = any(h.diverged for pts in per_line.values() for _, _, hs in pts for h in hs)
+    with style_context():
+        own = ax is None
+        if own:
+            fig, ax = _new_figure(1, 1, figsize=(6.8, 4.6))
+        else:
+            fig = ax.figure
+        for i, (label, pts) in enumerate(per_line.items()):
+            c = color(i)
+            xs = np.asarray([x for x, _, _ in pts])
+            means = np.asarray([np.nanmean(yy) if np.isfinite(yy).any() else np.nan for _, yy, _ in pts])
+            n_div = sum(h.diverged for _, _, hs in pts for h in hs)
+            n_all = sum(len(hs) for _, _, hs in pts)
+            name = label or "mean over seeds"
+            if any_div:
+                name += f" ({n_div}/{n_all} diverged)"
+            ax.plot(xs, means, "-o", color=c, ms=5, label=name)
+            for x, yy, hs in pts:
+                if len(hs) > 1:
+                    ax.plot([x] * len(yy), yy, ".", color=c, ms=4, alpha=0.6)
+        if log_x:
+            ax.set_xscale("log")
+        if log:
+            ax.set_yscale("log", nonpositive="mask")
+        # Every swept value gets room, also those where all seeds diverged (no point, only a mark).
+        xs_all = np.asarray([x for pts in per_line.values() for x, _, _ in pts], dtype=float)
+        lo_x, hi_x = float(xs_all.min()), float(xs_all.max())
+        if log_x:
+            pad = (hi_x / lo_x) ** 0.06 if hi_x > lo_x else 2.0
+            ax.set_xlim(lo_x / pad, hi_x * pad)
+        else:
+            pad = 0.06 * (hi_x - lo_x) if hi_x > lo_x else 0.5
+            ax.set_xlim(lo_x - pad, hi_x + pad)
+        if any_div:
+            _divergence_strip(ax, per_line, log)
+        if not numeric:
+            ax.set_xticks(range(len(categories)), categories, rotation=20 if max(map(len, categories)) > 8 else 0)
+        first = sweeps if _is_results(sweeps) else next(iter(sweeps.values()), None)
+        param = getattr(first, "param", None) if _is_results(first) else None
+        ax.set_xlabel(xlabel or param or "swept value")
+        ax.set_ylabel(_metric_label(metric))
+        handles, labels = ax.get_legend_handles_labels()
+        if any_div:
+            handles.append(Line2D([], [], ls="none", marker="x", ms=8, mew=2, color="#444444"))
+            labels.append("k/n: seeds diverged at this value")
+        if own:
+            fig.legend(handles, labels, loc="outside upper center", ncols=min(len(labels), 2))
+        else:
+            ax.legend(handles, labels, loc="best")
+        if title:
+            ax.set_title(title)
+    return _finish(fig, own)
+
+
+def _divergence_strip(ax: Axes, per_line: dict[str, list[Any]], log: bool) -> None:
+    """A grey strip along the top of the axes, outside the data's range, holding the divergence marks."""
+    lo, hi = ax.get_ylim()
+    frac = 0.84  # the data keep the lower 84 % of the height
+    if log:
+        ax.set_ylim(lo, lo * (hi / lo) ** (1 / frac))
+    else:
+        ax.set_ylim(lo, lo + (hi - lo) / frac)
+    band = Rectangle((0, 0.87), 1, 0.13, transform=ax.transAxes, color="#eeeeee", lw=0, zorder=0)
+    ax.add_patch(band)
+    ax.text(0.005, 0.985, "diverged", transform=ax.transAxes, ha="left", va="top", fontsize=8.5,
+            color="#555555", style="italic")
+    trans = blended_transform_factory(ax.transData, ax.transAxes)
+    n_lines = len(per_line)
+    for i, pts in enumerate(per_line.values()):
+        # Dodge the lines' marks sideways (in points) so two configurations at one value stay apart.
+        shift = ScaledTranslation((i - (n_lines - 1) / 2) * 16 / 72, 0, ax.figure.dpi_scale_trans)
+        for x, _, hs in pts:
+            k = sum(bool(h.diverged) for h in hs)
+            if k:
+                ax.plot([x], [0.945], marker="x", ms=8, mew=2, color=color(i), ls="none",
+                        transform=trans + shift, clip_on=False, zorder=4)
+                ax.text(x, 0.885, f"{k}/{len(hs)}", transform=trans + shift, ha="center", va="bottom",
+                        fontsize=7.5, color=color(i), zorder=4)
+
+
+def _first_alive(hs: list[Any]) -> Any:
+    return next((h for h in hs if not h.diverged), None)

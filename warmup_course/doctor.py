@@ -86,9 +86,7 @@ def check_widgets_extension() -> Check:
 def check_matplotlib() -> Check:
     try:
         import matplotlib
-
-        matplotlib.use("Agg", force=False)
-        from matplotlib.figure import Figure
+        from matplotlib.figure import Figure  # renders through Agg without touching pyplot's backend
 
         fig = Figure(figsize=(2, 1))
         fig.add_subplot().plot([0, 1], [0, 1])

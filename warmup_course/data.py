@@ -1,0 +1,413 @@
+"""Data for the course: the shipped 8x8 digits and synthetic sequence tasks, as in-memory tensors.
+
+What :func:`warmup_course.training.train` consumes
+---------------------------------------------------
+Any object with these two methods (both :class:`ArrayData` and :class:`SequenceTask` have them):
+
+``batches(batch_size, *, seed, device) -> Iterator[tuple[Tensor, Tensor]]``
+    An endless stream of training batches ``(x, y)`` on ``device``, fully determined by ``seed``.
+``eval_sets(device) -> dict[str, tuple[Tensor, Tensor]]``
+    Fixed evaluation sets by name, e.g. ``{"train": (x, y), "test": (x, y)}``; ``train()`` reports
+    ``<name>_loss`` and ``<name>_acc`` for each.
+
+Targets ``y`` are class indices (int64); the model's output has one more trailing dimension than ``y``
+(the class scores), so the same cross-entropy serves images (``(N, 10)`` vs ``(N,)``) and per-token
+sequence outputs (``(N, L, V)`` vs ``(N, L)``). An optional ``name`` attribute is recorded in the History.
+
+Digits
+------
+``data/digits.npz`` holds scikit-learn's copy of the UCI 8x8 handwritten digits (Alpaydin & Kaynak 1998,
+https://doi.org/10.24432/C50P49; see ``data/README.md``). :func:`load_digits` checks its SHA-256, splits it
+stratified by class with a fixed seed (like scikit-learn's ``train_test_split(..., stratify=y)``: ``ceil(f * N)``
+test images shared among the classes in proportion) and standardises each pixel with the training set's
+mean and standard deviation, ``x' = (x - mean_train) / std_train`` (pixels constant in the training set are only
+centred), as scikit-learn's ``StandardScaler`` does. :class:`DigitsDataset` is the same data as a torchvision
+``VisionDataset`` for code that wants a ``DataLoader``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import zipfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from torchvision.datasets import VisionDataset
+
+__all__ = [
+    "DIGITS_PATH",
+    "DIGITS_SHA256",
+    "ArrayData",
+    "DataFileError",
+    "DigitsDataset",
+    "SEQUENCE_KINDS",
+    "SequenceTask",
+    "load_digits",
+]
+
+#: SHA-256 of ``data/digits.npz`` as recorded in ``data/README.md``.
+DIGITS_SHA256 = "fdcb234163bc24b0fffcbe24e166460535420079972e07e4d999aac5f3c75f0b"
+#: Where the course keeps the digits (the repository's ``data/`` folder).
+DIGITS_PATH = Path(__file__).resolve().parent.parent / "data" / "digits.npz"
+
+_RESTORE_HINT = (
+    "Restore it with `git checkout -- data/digits.npz` (from the repository) or re-export it with "
+    "`pip install scikit-learn && python data/make_digits.py`."
+)
+
+
+class DataFileError(OSError):
+    """A shipped data file is missing, corrupted or not what the course expects."""
+
+
+def _check_int(name: str, value: Any, minimum: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{name} must be an int, got {value!r} ({type(value).__name__})")
+    if value < minimum:
+        raise ValueError(f"{name} must be >= {minimum}, got {value}")
+    return int(value)
+
+
+def _device(device: str | torch.device) -> torch.device:
+    try:
+        return torch.device(device)
+    except (RuntimeError, TypeError) as exc:
+        raise ValueError(f"device must name a torch device such as 'cpu' or 'cuda', got {device!r}") from exc
+
+
+# --------------------------------------------------------------------------------------------------- arrays
+
+
+@dataclass(eq=False)
+class ArrayData:
+    """A small classification dataset held in memory as tensors.
+
+    ``x_train``/``x_test`` are float tensors whose first dimension indexes examples; ``y_train``/``y_test``
+    are int64 class indices in ``0 .. num_classes - 1``. Training batches are drawn without replacement
+    from a seeded permutation of the training set, re-drawn every epoch; the last incomplete batch of an
+    epoch is dropped, so every update sees ``batch_size`` examples (``batch_size <= len(y_train)``).
+    """
+
+    x_train: torch.Tensor
+    y_train: torch.Tensor
+    x_test: torch.Tensor
+    y_test: torch.Tensor
+    num_classes: int
+    name: str = "arrays"
+    info: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for split in ("train", "test"):
+            x, y = getattr(self, f"x_{split}"), getattr(self, f"y_{split}")
+            if not isinstance(x, torch.Tensor) or not isinstance(y, torch.Tensor):
+                raise TypeError(f"x_{split} and y_{split} must be torch tensors, got {type(x).__name__}, {type(y).__name__}")
+            if not x.is_floating_point():
+                raise TypeError(f"x_{split} must be a floating-point tensor, got dtype {x.dtype}")
+            if y.dtype != torch.int64:
+                raise TypeError(f"y_{split} must hold int64 class indices, got dtype {y.dtype}")
+            if x.ndim < 2 or x.shape[0] != y.shape[0]:
+                raise ValueError(
+                    f"x_{split} must have shape (N, ...) with N = len(y_{split}); got x_{split} {tuple(x.shape)}, "
+                    f"y_{split} {tuple(y.shape)}"
+                )
+        if self.x_train.shape[1:] != self.x_test.shape[1:]:
+            raise ValueError(
+                f"x_train and x_test must share their example shape, got {tuple(self.x_train.shape[1:])} "
+                f"and {tuple(self.x_test.shape[1:])}"
+            )
+        self.num_classes = _check_int("num_classes", self.num_classes, 2)
+        for split in ("train", "test"):
+            y = getattr(self, f"y_{split}")
+            if y.numel() and (int(y.min()) < 0 or int(y.max()) >= self.num_classes):
+                raise ValueError(f"y_{split} must lie in 0..{self.num_classes - 1}, got {int(y.min())}..{int(y.max())}")
+
+    def __repr__(self) -> str:
+        return (
+            f"ArrayData(name={self.name!r}, train={len(self.y_train)}, test={len(self.y_test)}, "
+            f"x_shape={tuple(self.x_train.shape[1:])}, num_classes={self.num_classes})"
+        )
+
+    @property
+    def input_shape(self) -> tuple[int, ...]:
+        """Shape of one example, e.g. ``(64,)`` or ``(1, 8, 8)``."""
+        return tuple(self.x_train.shape[1:])
+
+    def to(self, device: str | torch.device) -> ArrayData:
+        """A copy with every tensor on ``device``."""
+        device = _device(device)
+        return ArrayData(
+            self.x_train.to(device), self.y_train.to(device), self.x_test.to(device), self.y_test.to(device),
+            self.num_classes, self.name, dict(self.info),
+        )
+
+    def batches(
+        self, batch_size: int, *, seed: int, device: str | torch.device = "cpu"
+    ) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+        """Endless training batches: each epoch a fresh permutation from a generator seeded with ``seed``."""
+        batch_size = _check_int("batch_size", batch_size, 1)
+        seed = _check_int("seed", seed, 0)
+        n = len(self.y_train)
+        if batch_size > n:
+            raise ValueError(f"batch_size must be <= the {n} training examples of {self.name!r}, got {batch_size}")
+        device = _device(device)
+        x, y = self.x_train.to(device), self.y_train.to(device)
+        return self._batches(x, y, batch_size, seed)
+
+    @staticmethod
+    def _batches(x: torch.Tensor, y: torch.Tensor, batch_size: int, seed: int) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+        # The permutation is drawn on the CPU (same order on every device) and moved once per epoch.
+        gen = torch.Generator().manual_seed(seed)
+        n = len(y)
+        per_epoch = n // batch_size
+        while True:
+            order = torch.randperm(n, generator=gen).to(x.device)
+            for i in range(per_epoch):
+                idx = order[i * batch_size : (i + 1) * batch_size]
+                yield x[idx], y[idx]
+
+    def eval_sets(self, device: str | torch.device = "cpu") -> dict[str, tuple[torch.Tensor, torch.Tensor]]:
+        """``{"train": (x_train, y_train), "test": (x_test, y_test)}`` on ``device``."""
+        device = _device(device)
+        return {
+            "train": (self.x_train.to(device), self.y_train.to(device)),
+            "test": (self.x_test.to(device), self.y_test.to(device)),
+        }
+
+
+# --------------------------------------------------------------------------------------------------- digits
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _read_digits(path: Path) -> tuple[np.ndarray, np.ndarray]:
+    """Load and check ``digits.npz``; any problem becomes a :class:`DataFileError` naming the file."""
+    if not path.is_file():
+        raise DataFileError(f"digits data file not found: {path}. {_RESTORE_HINT}")
+    digest = _sha256(path)
+    if digest != DIGITS_SHA256:
+        raise DataFileError(
+            f"digits data file {path} is corrupted or modified: sha256 {digest}, expected {DIGITS_SHA256} "
+            f"(see data/README.md). {_RESTORE_HINT}"
+        )
+    try:
+        with np.load(path, allow_pickle=False) as npz:
+            images, target = npz["images"], npz["target"]
+    except (OSError, ValueError, KeyError, zipfile.BadZipFile) as exc:
+        raise DataFileError(f"cannot read digits data file {path}: {exc}. {_RESTORE_HINT}") from exc
+    if images.dtype != np.uint8 or images.ndim != 3 or images.shape[1:] != (8, 8) or target.shape != images.shape[:1]:
+        raise DataFileError(
+            f"digits data file {path} holds unexpected arrays: images {images.dtype}{images.shape}, "
+            f"target {target.dtype}{target.shape}. {_RESTORE_HINT}"
+        )
+    return images, target.astype(np.int64)
+
+
+def stratified_split(target: np.ndarray, test_fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted (train, test) index arrays, stratified by class.
+
+    ``ceil(test_fraction * N)`` test examples, shared among the classes in proportion to their sizes (largest
+    remainders get the leftover ones, ties to the smaller class index), each class's picks drawn from
+    ``numpy.random.default_rng(seed)`` -- the same counts as scikit-learn's ``train_test_split(stratify=...)``.
+    """
+    if not (isinstance(test_fraction, (float, int)) and not isinstance(test_fraction, bool)):
+        raise TypeError(f"test_fraction must be a number, got {test_fraction!r}")
+    if not 0.0 < test_fraction < 1.0:
+        raise ValueError(f"test_fraction must be strictly between 0 and 1, got {test_fraction}")
+    seed = _check_int("split_seed", seed, 0)
+    classes, counts = np.unique(target, return_counts=True)
+    n = len(target)
+    n_test = math.ceil(test_fraction * n)
+    exact = n_test * counts / n
+    per_class = np.floor(exact).astype(int)
+    leftover = n_test - per_class.sum()
+    order = sorted(range(len(classes)), key=lambda i: (-(exact[i] - per_class[i]), i))
+    for i in order[:leftover]:
+        per_class[i] += 1
+    rng = np.random.default_rng(seed)
+    test_parts = []
+    for c, k in zip(classes, per_class):
+        members = np.flatnonzero(target == c)
+        test_parts.append(rng.choice(members, size=int(k), replace=False))
+    test = np.sort(np.concatenate(test_parts))
+    train = np.setdiff1d(np.arange(n), test)
+    return train, test
+
+
+def load_digits(
+    *,
+    test_fraction: float = 0.2,
+    split_seed: int = 0,
+    standardize: bool = True,
+    flatten: bool = True,
+    path: str | Path | None = None,
+) -> ArrayData:
+    """The 1,797 8x8 handwritten digits as :class:`ArrayData` (default: 1,437 train / 360 test).
+
+    ``flatten=True`` gives ``x`` of shape ``(N, 64)`` (for :func:`warmup_course.models.mlp`), ``False`` gives
+    images ``(N, 1, 8, 8)`` (for :func:`warmup_course.models.cnn`). Pixel values are 0..16; with
+    ``standardize`` each pixel becomes ``(x - mean_train) / std_train`` (training-set statistics only, so no
+    test information leaks into training), otherwise ``x / 16``. ``path`` defaults to :data:`DIGITS_PATH`;
+    the file's SHA-256 must equal :data:`DIGITS_SHA256` (a missing or altered file raises
+    :class:`DataFileError` naming the file and how to restore it).
+    """
+    images, target = _read_digits(Path(path) if path is not None else DIGITS_PATH)
+    train_idx, test_idx = stratified_split(target, test_fraction, split_seed)
+    x = images.reshape(len(images), -1).astype(np.float64)
+    if standardize:
+        mean = x[train_idx].mean(axis=0)
+        std = x[train_idx].std(axis=0)
+        std[std == 0] = 1.0  # pixels blank in every training image: centre only (StandardScaler's convention)
+        x = (x - mean) / std
+    else:
+        x = x / 16.0
+    x = torch.from_numpy(x.astype(np.float32))
+    if not flatten:
+        x = x.reshape(-1, 1, 8, 8)
+    y = torch.from_numpy(target)
+    return ArrayData(
+        x_train=x[train_idx].contiguous(),
+        y_train=y[train_idx].contiguous(),
+        x_test=x[test_idx].contiguous(),
+        y_test=y[test_idx].contiguous(),
+        num_classes=10,
+        name="digits",
+        info={"test_fraction": test_fraction, "split_seed": split_seed, "standardize": standardize},
+    )
+
+
+class DigitsDataset(VisionDataset):
+    """The digits split of :func:`load_digits` as a torchvision ``VisionDataset`` (for ``DataLoader`` users).
+
+    ``dataset[i]`` is ``(image, target)`` with ``image`` a float tensor (``(64,)`` or ``(1, 8, 8)`` with
+    ``flatten=False``) after ``transform``, and ``target`` an int after ``target_transform``. The course's own
+    loop does not need it: :func:`warmup_course.training.train` batches the tensors directly, which is faster.
+    """
+
+    def __init__(
+        self,
+        root: str | Path | None = None,
+        train: bool = True,
+        transform: Callable | None = None,
+        target_transform: Callable | None = None,
+        *,
+        test_fraction: float = 0.2,
+        split_seed: int = 0,
+        standardize: bool = True,
+        flatten: bool = True,
+    ) -> None:
+        root = Path(root) if root is not None else DIGITS_PATH.parent
+        super().__init__(str(root), transform=transform, target_transform=target_transform)
+        data = load_digits(
+            test_fraction=test_fraction, split_seed=split_seed, standardize=standardize, flatten=flatten,
+            path=root / DIGITS_PATH.name,
+        )
+        self.train = bool(train)
+        self.data = data.x_train if train else data.x_test
+        self.targets = (data.y_train if train else data.y_test).tolist()
+        self.classes = [str(i) for i in range(10)]
+
+    def __len__(self) -> int:
+        return len(self.targets)
+
+    def __getitem__(self, index: int) -> tuple[Any, Any]:
+        image, target = self.data[index], self.targets[index]
+        if self.transform is not None:
+            image = self.transform(image)
+        if self.target_transform is not None:
+            target = self.target_transform(target)
+        return image, target
+
+    def extra_repr(self) -> str:
+        return f"Split: {'Train' if self.train else 'Test'}"
+
+
+# --------------------------------------------------------------------------------------------------- sequences
+
+#: The synthetic tasks :class:`SequenceTask` knows: target as a function of the input sequence.
+SEQUENCE_KINDS: dict[str, Callable[[torch.Tensor], torch.Tensor]] = {
+    "copy": lambda x: x.clone(),
+    "reverse": lambda x: x.flip(-1),
+    "sort": lambda x: x.sort(dim=-1).values,
+}
+
+
+@dataclass(frozen=True)
+class SequenceTask:
+    """A synthetic sequence-to-sequence task: map ``length`` random symbols from ``0..vocab-1`` to a target.
+
+    ``kind`` is ``"reverse"`` (``y[i] = x[L-1-i]``), ``"copy"`` (``y = x``) or ``"sort"`` (``y`` = ``x`` in
+    ascending order); each output position is a ``vocab``-way classification, so a model that has learned
+    nothing sits at the uniform-prediction loss ``ln(vocab)``. Training batches are fresh uniform random
+    sequences drawn from a generator seeded with the run's seed; the evaluation set (``eval_size``
+    sequences) is fixed by ``seed`` and comes from a different random stream, so it is the same for every run.
+    """
+
+    kind: str = "reverse"
+    length: int = 16
+    vocab: int = 16
+    eval_size: int = 1024
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        if self.kind not in SEQUENCE_KINDS:
+            raise ValueError(f"kind must be one of {sorted(SEQUENCE_KINDS)}, got {self.kind!r}")
+        _check_int("length", self.length, 1)
+        _check_int("vocab", self.vocab, 2)
+        _check_int("eval_size", self.eval_size, 1)
+        _check_int("seed", self.seed, 0)
+
+    @property
+    def name(self) -> str:
+        return f"{self.kind}(length={self.length}, vocab={self.vocab})"
+
+    @property
+    def num_classes(self) -> int:
+        return self.vocab
+
+    @property
+    def chance_loss(self) -> float:
+        """Cross-entropy of the uniform prediction, ``ln(vocab)``."""
+        return math.log(self.vocab)
+
+    def target(self, x: torch.Tensor) -> torch.Tensor:
+        """The target sequence(s) for input sequence(s) ``x`` (last dimension = positions)."""
+        return SEQUENCE_KINDS[self.kind](x)
+
+    def sample(self, n: int, generator: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
+        """``n`` random sequences and their targets, drawn from ``generator`` (on the CPU)."""
+        x = torch.randint(self.vocab, (n, self.length), generator=generator)
+        return x, self.target(x)
+
+    def batches(
+        self, batch_size: int, *, seed: int, device: str | torch.device = "cpu"
+    ) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+        """Endless fresh training batches from a CPU generator seeded with ``seed`` (same on every device)."""
+        batch_size = _check_int("batch_size", batch_size, 1)
+        seed = _check_int("seed", seed, 0)
+        return self._batches(batch_size, seed, _device(device))
+
+    def _batches(self, batch_size: int, seed: int, device: torch.device) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+        gen = torch.Generator().manual_seed(seed)
+        while True:
+            x, y = self.sample(batch_size, gen)
+            yield x.to(device, non_blocking=True), y.to(device, non_blocking=True)
+
+    def eval_set(self) -> tuple[torch.Tensor, torch.Tensor]:
+        """The fixed evaluation sequences and targets (CPU)."""
+        # A stream separate from every training stream: seed the generator from (seed, a task-specific tag).
+        state = np.random.SeedSequence([self.seed, 0x5E0E7A1]).generate_state(2, dtype=np.uint64)
+        gen = torch.Generator().manual_seed(int(state[0] >> np.uint64(1)))
+        return self.sample(self.eval_size, gen)
+
+    def eval_sets(self, device: str | torch.device = "cpu") -> dict[str, tuple[torch.Tensor, torch.Tensor]]:
+        """``{"test": (x, y)}``: the fixed evaluation set on ``device``."""
+        x, y = self.eval_set()
+        device = _device(device)
+        return {"test": (x.to(device), y.to(device))}

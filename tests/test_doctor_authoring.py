@@ -59,6 +59,7 @@ def test_execute_writes_counts_in_order_and_student_copy_strips_solutions(tmp_pa
     nbformat.write(nb, path)
     execute_notebook(path)
     done = nbformat.read(path, as_version=4)
+    assert "widgets" not in done.metadata
     assert [c.execution_count for c in done.cells if c.cell_type == "code"] == [1, 2, 3]
     assert hygiene_problems(path) == []
     (out,) = build_student([path], tmp_path / "student")
@@ -67,6 +68,8 @@ def test_execute_writes_counts_in_order_and_student_copy_strips_solutions(tmp_pa
     assert "answer = 42\nprint(answer)" not in sources and "answer = ..." in sources
     assert all(c.outputs == [] and c.execution_count is None for c in student.cells if c.cell_type == "code")
     assert student_copy(done).cells[0].source.startswith("# 09")
+    done.metadata["widgets"] = {"application/vnd.jupyter.widget-state+json": {"state": {}}}
+    assert "widgets" not in student_copy(done).metadata
 
 
 def test_execute_refuses_to_write_a_failing_notebook(tmp_path):

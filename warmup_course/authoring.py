@@ -51,11 +51,14 @@ def execute_notebook(path: str | Path, *, timeout: int = DEFAULT_TIMEOUT_S, writ
         timeout=timeout,
         kernel_name="python3",
         resources={"metadata": {"path": str(path.parent.resolve())}},
+        # Widget views are live objects: their saved state (often a rendered figure) would only bloat the file.
+        store_widget_state=False,
     )
     start = time.perf_counter()
     client.execute()  # raises CellExecutionError on the first failing cell: nothing is written then
     elapsed = time.perf_counter() - start
     if write:
+        nb.metadata.pop("widgets", None)
         nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
         nbformat.write(nb, path)
     return elapsed
@@ -128,6 +131,7 @@ def student_copy(nb):
     import copy
 
     out = copy.deepcopy(nb)
+    out.metadata.pop("widgets", None)
     out.cells = [c for c in out.cells if SOLUTION_TAG not in c.get("metadata", {}).get("tags", [])]
     for cell in out.cells:
         if cell.cell_type == "code":

@@ -51,13 +51,14 @@ def execute_notebook(path: str | Path, *, timeout: int = DEFAULT_TIMEOUT_S, writ
         timeout=timeout,
         kernel_name="python3",
         resources={"metadata": {"path": str(path.parent.resolve())}},
-        # Widget views are live objects: their saved state (often a rendered figure) would only bloat the file.
-        store_widget_state=False,
+        record_timing=False,  # per-cell timestamps would make every re-execution a diff
     )
     start = time.perf_counter()
     client.execute()  # raises CellExecutionError on the first failing cell: nothing is written then
     elapsed = time.perf_counter() - start
     if write:
+        # Widget views are live objects: their saved state (often a rendered figure) would only bloat the
+        # file. (nbclient's store_widget_state=False breaks on Output widgets, so drop it here instead.)
         nb.metadata.pop("widgets", None)
         nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
         nbformat.write(nb, path)

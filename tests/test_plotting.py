@@ -291,3 +291,16 @@ def test_package_import_stays_light():
     code = "import sys, warmup_course; print(any(m in sys.modules for m in ('matplotlib', 'ipywidgets', 'torch')))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+@pytest.mark.parametrize("plot", [P.plot_training, P.plot_diagnostics])
+def test_a_title_never_overlaps_the_legend(plot):
+    fig = plot({"a": [make_history(seed=0), make_history(seed=1)], "b": make_history(seed=2, diverged_at=20)},
+               title="A title long enough to reach across the figure's legend area")
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    renderer = FigureCanvasAgg(fig).get_renderer()
+    fig.draw(renderer)  # runs the constrained layout
+    title = fig._suptitle.get_window_extent(renderer)
+    (legend,) = fig.legends
+    assert not title.overlaps(legend.get_window_extent(renderer))

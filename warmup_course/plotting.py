@@ -497,8 +497,10 @@ def _draw_runs(
     return bool(log)
 
 
-def _legend(fig: Figure, a: Axes, runs: dict[str, list[Any]], show_div: bool, spread: str) -> None:
-    """One legend above the panels (outside the data), titled with how seeds are drawn."""
+def _legend(fig: Figure, a: Axes, runs: dict[str, list[Any]], show_div: bool, spread: str,
+            below: bool = False) -> None:
+    """One legend outside the panels, titled with how seeds are drawn: above them, or below them when the
+    figure has a title (constrained layout would otherwise stack the two on top of each other)."""
     handles, labels = a.get_legend_handles_labels()
     if show_div:
         handles.append(Line2D([], [], ls="none", marker="x", ms=8, mew=2, color="#444444"))
@@ -511,8 +513,8 @@ def _legend(fig: Figure, a: Axes, runs: dict[str, list[Any]], show_div: bool, sp
         how = {"lines": "thin lines: one per seed", "minmax": "line: mean over seeds, band: min–max",
                "iqr": "line: median over seeds, band: interquartile range"}[mode]
         title = how if len(counts) > 1 else f"{n} seeds; {how}"
-    fig.legend(handles, labels, loc="outside upper center", ncols=min(len(labels), 2), title=title,
-               title_fontsize=9.5)
+    fig.legend(handles, labels, loc="outside lower center" if below else "outside upper center",
+               ncols=min(len(labels), 2), title=title, title_fontsize=9.5)
 
 
 def plot_training(
@@ -573,7 +575,7 @@ def plot_training(
         if smooth and smooth > 1 and metric in _PER_UPDATE:
             ylabel = ylabel.replace(" (per update)", "") + f" ({smooth}-step mean)"
         a.set_ylabel(ylabel)
-        _legend(fig, a, data, show_div, spread)
+        _legend(fig, a, data, show_div, spread, below=bool(title))
         if lr:
             for i, hs in enumerate(data.values()):
                 longest = max(hs, key=len)
@@ -665,7 +667,7 @@ def plot_diagnostics(
             a.set_ylabel(_metric_label(m), fontsize=9.5)
             if m == "lr":
                 a.set_ylim(bottom=0)
-        _legend(fig, axes[0], data, show_div, spread)
+        _legend(fig, axes[0], data, show_div, spread, below=bool(title))
         axes[-1].set_xlabel(STEP_LABEL)
         axes[-1].set_xlim(left=0)
         if title:

@@ -136,3 +136,17 @@ def test_committed_notebooks_are_valid_nbformat():
     for path in NOTEBOOKS:
         nbformat.validate(nbformat.reads(path.read_text(encoding="utf-8"), as_version=4))
         json.loads(path.read_text(encoding="utf-8"))
+
+
+def test_readme_course_map_agrees_with_the_notebooks_titles_and_minutes():
+    from warmup_course.course import course_map
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Course map", 1)[1].split("\n## ", 1)[0]
+    for lesson in course_map(ROOT / "notebooks"):
+        (row,) = [ln for ln in section.splitlines() if f"notebooks/{lesson.file}" in ln]
+        cells = [c.strip() for c in row.strip("|").split("|")]
+        assert cells[0] == lesson.number
+        assert cells[1].startswith(f"[{lesson.title}]"), f"README title for {lesson.file}: {cells[1]!r}"
+        assert lesson.minutes is not None, f"{lesson.file} states no '**Time:** N min'"
+        assert cells[-1] == str(lesson.minutes), f"README minutes for {lesson.file}: {cells[-1]} != {lesson.minutes}"

@@ -56,6 +56,6 @@ def course_map_markdown(notebooks_dir: str | Path = NOTEBOOKS_DIR) -> str:
     """The course map as a Markdown table (what the start-here notebook displays)."""
     rows = ["| # | Notebook | Topics | Minutes |", "|---|---|---|---|"]
     for lesson in course_map(notebooks_dir):
-        rows.append(f"| {lesson.number} | {lesson.title} (`{lesson.file}`) | {'; '.join(lesson.topics)} | "
+        rows.append(f"| {lesson.number} | [{lesson.title}]({lesson.file}) | {'; '.join(lesson.topics)} | "
                     f"{lesson.minutes if lesson.minutes is not None else '?'} |")
     return "\n".join(rows)

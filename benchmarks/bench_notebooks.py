@@ -45,21 +45,25 @@ def _peak_rss(pid: int, stop: threading.Event, result: list[int]) -> None:
 
 
 def run_notebook(path: Path) -> tuple[float, int]:
+    """Execute ``path`` as nbval does (fresh ``python3`` kernel, the notebook's folder); (seconds, peak RSS)."""
     nb = nbformat.read(path, as_version=4)
-    client = NotebookClient(nb, timeout=600, kernel_name="python3",
-                            resources={"metadata": {"path": str(path.parent)}})
-    with client.setup_kernel():
+    stop, result, threads = threading.Event(), [], []
+
+    def start_sampler(**_):
         pid = client.km.provisioner.process.pid
-        stop, result = threading.Event(), []
-        sampler = threading.Thread(target=_peak_rss, args=(pid, stop, result), daemon=True)
-        sampler.start()
-        start = time.perf_counter()
-        for index, cell in enumerate(nb.cells):
-            client.execute_cell(cell, index)
+        threads.append(threading.Thread(target=_peak_rss, args=(pid, stop, result), daemon=True))
+        threads[0].start()
+
+    client = NotebookClient(nb, timeout=600, kernel_name="python3", record_timing=False,
+                            resources={"metadata": {"path": str(path.parent)}}, on_notebook_start=start_sampler)
+    start = time.perf_counter()
+    try:
+        client.execute()
+    finally:
         elapsed = time.perf_counter() - start
-        time.sleep(0.1)
         stop.set()
-        sampler.join()
+        for t in threads:
+            t.join()
     return elapsed, result[0] if result else 0
 
 

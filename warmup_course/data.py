@@ -39,6 +39,8 @@ import numpy as np
 import torch
 from torchvision.datasets import VisionDataset
 
+from warmup_course.validation import check_int as _check_int
+
 __all__ = [
     "DIGITS_PATH",
     "DIGITS_SHA256",
@@ -64,13 +66,6 @@ _RESTORE_HINT = (
 class DataFileError(OSError):
     """A shipped data file is missing, corrupted or not what the course expects."""
 
-
-def _check_int(name: str, value: Any, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{name} must be an int, got {value!r} ({type(value).__name__})")
-    if value < minimum:
-        raise ValueError(f"{name} must be >= {minimum}, got {value}")
-    return int(value)
 
 
 def _device(device: str | torch.device) -> torch.device:

@@ -23,15 +23,10 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from warmup_course.validation import check_int as _check_int
+
 __all__ = ["hessian_vector_product", "stability_threshold", "top_hessian_eigenvalue"]
 
-
-def _check_int(name: str, value: Any, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(f"{name} must be an int, got {value!r} ({type(value).__name__})")
-    if value < minimum:
-        raise ValueError(f"{name} must be >= {minimum}, got {value}")
-    return value
 
 
 def stability_threshold(lr: float, momentum: float = 0.0) -> float:

@@ -34,16 +34,10 @@ from torch.optim import Optimizer
 
 from warmup_course.seeds import seeds as course_seeds
 from warmup_course.training import History, ScheduleLike, train
+from warmup_course.validation import check_int as _check_int
 
 __all__ = ["Results", "RunConfig", "compare", "sweep"]
 
-
-def _check_int(name: str, value: Any, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{name} must be an int, got {value!r} ({type(value).__name__})")
-    if value < minimum:
-        raise ValueError(f"{name} must be >= {minimum}, got {value}")
-    return int(value)
 
 
 @dataclass(frozen=True)

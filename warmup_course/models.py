@@ -23,15 +23,10 @@ from typing import Any
 import torch
 from torch import nn
 
+from warmup_course.validation import check_int as _check_int
+
 __all__ = ["SequenceTransformer", "cnn", "count_parameters", "mlp", "transformer"]
 
-
-def _check_int(name: str, value: Any, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(f"{name} must be an int, got {value!r} ({type(value).__name__})")
-    if value < minimum:
-        raise ValueError(f"{name} must be >= {minimum}, got {value}")
-    return value
 
 
 def _check_bool(name: str, value: Any) -> bool:

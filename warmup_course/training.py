@@ -50,6 +50,7 @@ from torch.optim.lr_scheduler import LambdaLR, LRScheduler
 from warmup_course.runtime import set_threads
 from warmup_course.scheduler import WarmupLR
 from warmup_course.schedules import Schedule
+from warmup_course.validation import check_int as _check_int
 
 __all__ = ["History", "train", "evaluate"]
 
@@ -265,13 +266,6 @@ def _same(a: np.ndarray, b: np.ndarray) -> bool:
 
 # ----------------------------------------------------------------------------------------------- checks
 
-
-def _check_int(name: str, value: Any, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{name} must be an int, got {value!r} ({type(value).__name__})")
-    if value < minimum:
-        raise ValueError(f"{name} must be >= {minimum}, got {value}")
-    return int(value)
 
 
 def _check_device(device: Any) -> torch.device:

@@ -39,6 +39,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Rectangle
 from matplotlib.transforms import ScaledTranslation, blended_transform_factory
+from warmup_course.validation import check_int as _check_int
 
 __all__ = [
     "OKABE_ITO",
@@ -155,13 +156,6 @@ def _finish(fig: Figure, own: bool) -> Figure:
 
 # ------------------------------------------------------------------------------------------ validation
 
-
-def _check_int(name: str, value: Any, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an int, got {value!r} ({type(value).__name__})")
-    if value < minimum:
-        raise ValueError(f"{name} must be >= {minimum}, got {value!r}")
-    return int(value)
 
 
 def _check_positive(name: str, value: Any) -> float:

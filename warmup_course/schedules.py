@@ -57,6 +57,8 @@ from typing import Any, Union
 
 import numpy as np
 
+from warmup_course.validation import check_int
+
 __all__ = [
     "Schedule",
     "linear_warmup",
@@ -86,11 +88,7 @@ StepLike = Union[int, float, np.integer, np.floating, np.ndarray, Sequence[float
 
 def _check_int(name: str, value: Any, minimum: int = 0) -> int:
     """An int (numpy ints accepted, bools and floats rejected) that is >= minimum."""
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{name} must be an int, got {value!r} ({type(value).__name__})")
-    if value < minimum:
-        raise ValueError(f"{name} must be >= {minimum}, got {value!r}")
-    return int(value)
+    return check_int(name, value, minimum)
 
 
 def _check_real(

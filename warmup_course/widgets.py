@@ -40,6 +40,7 @@ from matplotlib.figure import Figure
 
 from warmup_course import schedules as S
 from warmup_course.plotting import plot_schedules
+from warmup_course.validation import check_int as _check_int
 
 __all__ = ["SHAPES", "DECAYS", "explorer_values", "explorer_figure", "schedule_explorer", "ScheduleExplorer"]
 
@@ -48,13 +49,6 @@ DECAYS = ("constant", "cosine", "linear", "inverse sqrt", "wsd")
 #: Fraction of the run after warmup that warmup-stable-decay spends decaying (Hägele et al. 2024 use ~20 %).
 WSD_DECAY_FRACTION = 0.2
 
-
-def _check_int(name: str, value: Any, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an int, got {value!r} ({type(value).__name__})")
-    if value < minimum:
-        raise ValueError(f"{name} must be >= {minimum}, got {value!r}")
-    return int(value)
 
 
 def _check_choice(name: str, value: Any, choices: tuple[str, ...]) -> str:

@@ -35,6 +35,8 @@ def test_geometric_accepts_right_and_explains_typical_mistakes():
     assert not v.passed and "min(t, W)" in v.message
     v = check_geometric_warmup(lambda t, w, s: s + (1 - s) * min(t, w) / w)
     assert not v.passed and "ratio" in v.message
+    v = check_geometric_warmup(lambda t, w, s: 1 - math.exp(-t / w))
+    assert not v.passed and "exponential-saturation" in v.message
     v = check_geometric_warmup(lambda t, w, s: 1 / 0)
     assert not v.passed and "ZeroDivisionError" in v.message
 
@@ -45,7 +47,11 @@ def test_effective_length_matches_the_library_and_rejects_mistakes():
     assert not check_effective_length(...).attempted
     assert "t = 0" in check_effective_length(5.0).message
     assert "1 - ω_t" in check_effective_length(94.5).message
-    assert not check_effective_length(6.0).passed
+    # off by one: counting from t = 1, or using (t + 1) / W as the multiplier, gives 4.5
+    assert not check_effective_length(4.5).passed and "t = 0" in check_effective_length(4.5).message
+    assert "W itself" in check_effective_length(10.0).message
+    for wrong in (6.0, 6.5, 50.5):
+        assert not check_effective_length(wrong).passed
 
 
 def test_matching_tau_is_right_and_mistakes_are_named():
@@ -58,5 +64,8 @@ def test_matching_tau_is_right_and_mistakes_are_named():
     assert check_matching_tau(MATCH_W / 2).passed  # the rule of thumb τ ≈ W/2 is within 2 %
     assert not check_matching_tau(...).attempted
     assert "twice" in check_matching_tau(float(MATCH_W)).message
-    assert not check_matching_tau(30).passed
+    assert not check_matching_tau(MATCH_W).passed  # an int W, too
+    assert "twice" in check_matching_tau(MATCH_W + 1).message
+    assert "four times" in check_matching_tau(2 * MATCH_W).message
+    assert not check_matching_tau(30).passed and not check_matching_tau(10).passed
     assert math.isclose(tau, 19.9958, rel_tol=1e-4)

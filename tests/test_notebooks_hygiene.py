@@ -150,3 +150,19 @@ def test_readme_course_map_agrees_with_the_notebooks_titles_and_minutes():
         assert cells[1].startswith(f"[{lesson.title}]"), f"README title for {lesson.file}: {cells[1]!r}"
         assert lesson.minutes is not None, f"{lesson.file} states no '**Time:** N min'"
         assert cells[-1] == str(lesson.minutes), f"README minutes for {lesson.file}: {cells[-1]} != {lesson.minutes}"
+
+
+def test_start_here_shows_the_current_course_map():
+    """00 displays the course map it computes from the notebooks; re-execute 00 whenever a title, section or time
+    changes (nbval would fail on it too, but only after a minute of notebook runs)."""
+    from warmup_course.course import course_map_markdown
+
+    cells = json.loads((ROOT / "notebooks" / "00_start_here.ipynb").read_text(encoding="utf-8"))["cells"]
+    shown = [
+        "".join(out["data"]["text/markdown"])
+        for cell in cells if cell["cell_type"] == "code" and "course_map_markdown()" in "".join(cell["source"])
+        for out in cell.get("outputs", []) if "text/markdown" in out.get("data", {})
+    ]
+    assert shown, "00_start_here.ipynb has no executed course-map cell"
+    assert shown == [course_map_markdown(ROOT / "notebooks")], (
+        "00_start_here.ipynb shows a stale course map: run `make execute NB=notebooks/00_start_here.ipynb`")

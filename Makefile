@@ -14,13 +14,14 @@ NBVAL_ARGS := --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
 RUN_ENV := OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 PYTHONHASHSEED=0 JUPYTER_PATH=$(CURDIR)/$(VENV)/share/jupyter
 PINNED_ENV := $(RUN_ENV) WARMUP_COURSE_SEED_OFFSET=0
 
-.PHONY: help install lab test test-unit test-notebooks test-lax execute student doctor bench lock clean
+.PHONY: help install lab test test-unit test-notebooks test-lax execute seeds student doctor bench lock clean
 
 help:
 	@echo "make lab             install if needed, then start JupyterLab on notebooks/ (127.0.0.1:$(PORT))"
 	@echo "make test            install if needed, then library tests + nbval over every notebook"
 	@echo "make test-lax        like test, but nbval only checks that cells run (other torch versions)"
 	@echo "make execute [NB=…]  re-execute notebooks from a fresh kernel, outputs written in place"
+	@echo "make seeds [OFFSETS=1-10]  do the notebooks' claims hold for other seeds? (slow: a maintainer's check)"
 	@echo "make student         notebooks without solutions, in build/student/"
 	@echo "make doctor          classroom preflight (python -m warmup_course doctor)"
 	@echo "make bench           speed benchmarks (ratios against baselines measured in the same run)"
@@ -54,6 +55,10 @@ test-lax: $(STAMP)
 
 execute: $(STAMP)
 	$(PINNED_ENV) $(BIN)/python -m warmup_course.authoring execute $(NB)
+
+OFFSETS ?= 1-10
+seeds: $(STAMP)
+	$(RUN_ENV) $(BIN)/python benchmarks/seed_robustness.py --offsets $(OFFSETS) $(NB)
 
 student: $(STAMP)
 	$(BIN)/python -m warmup_course.authoring student --out build/student $(NB)

@@ -84,6 +84,17 @@ def test_lr_is_base_times_schedule_per_group() -> None:
     assert sched.last_epoch == 35
 
 
+def test_subclass_overriding_get_lr_is_honoured_at_every_step() -> None:
+    class Halved(WarmupLR):
+        def get_lr(self):
+            return [lr / 2 for lr in super().get_lr()]
+
+    opt = make_optimizer((0.1,))
+    s = linear_warmup(4)
+    lrs = run(opt, Halved(opt, s), 8)
+    assert [row[0] for row in lrs] == [0.1 * s(t) / 2 for t in range(8)]
+
+
 def test_single_schedule_shared_by_groups_and_repr() -> None:
     opt = make_optimizer((0.1, 0.3))
     sched = WarmupLR(opt, linear_warmup(4))

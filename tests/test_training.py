@@ -130,6 +130,16 @@ def test_huge_lr_diverges_cleanly(digits) -> None:
     assert "diverged" in repr(h) and "diverged at step" in h.table()
 
 
+def test_run_diverged_before_any_evaluation_still_names_its_metrics(digits) -> None:
+    # eval_every=None evaluates only at the end, which a diverged run never reaches: final() is nan, not a KeyError
+    h = train(small_mlp(), digits, functools.partial(torch.optim.SGD, lr=1e6), None, 3 * FETCH_EVERY, 32, seed=0,
+              probes={"zero": lambda model: 0.0})
+    assert h.diverged and len(h.eval_step) == 0
+    assert set(h.eval) == {"train_loss", "train_acc", "test_loss", "test_acc", "zero"}
+    assert math.isnan(h.final("test_acc")) and math.isnan(h.best("test_loss"))
+    assert History.from_json(h.to_json()) == h
+
+
 def test_non_finite_loss_is_caught_without_spike_check(digits) -> None:
     h = train(small_mlp(), digits, functools.partial(torch.optim.SGD, lr=1e30), None, 50, 32, seed=0,
               diverge_factor=None)

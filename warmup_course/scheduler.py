@@ -103,7 +103,8 @@ class WarmupLR(LRScheduler):
         # The first user step keeps torch's call-order checks, and the deprecated ``epoch`` argument
         # keeps torch's warning; every later step takes the lean path below, which does the same
         # bookkeeping as LRScheduler.step without its per-step context managers and copies.
-        if epoch is not None or self._step_count < 2:
+        # A subclass that overrides get_lr gets torch's full step, which calls it.
+        if epoch is not None or self._step_count < 2 or type(self).get_lr is not WarmupLR.get_lr:
             super().step(epoch)
             return
         self._step_count += 1

@@ -639,7 +639,8 @@ def train(
     n = steps if diverged_step is None else diverged_step + 1
     rows = np.concatenate(rec.chunks)[:n]
     keep = [j for j, s in enumerate(eval_step) if diverged_step is None or s <= diverged_step]
-    names = list(eval_values[0]) if eval_values else []
+    # Every metric keeps its name even when a run diverged before its first evaluation (final() is then nan).
+    names = [f"{s}_{m}" for s in eval_sets for m in ("loss", "acc")] + list(probes)
     evals = {
         name: np.array([float(eval_values[j][name]) for j in keep], dtype=np.float64) for name in names
     }

@@ -18,7 +18,7 @@ from pathlib import Path
 
 # The course's measured cost on the reference machine (2 CPU cores; figures from benchmarks/bench_notebooks.py
 # and from _probe() below). The estimate scales the course time by how much slower this machine runs the probe.
-REFERENCE_COURSE_SECONDS = 120.0
+REFERENCE_COURSE_SECONDS = 85.0  # bench_notebooks.py total, 2026-11: 82 s
 REFERENCE_PROBE_SECONDS = 0.35
 
 OK, WARN, FAIL = "OK", "WARN", "FAIL"

@@ -230,8 +230,8 @@ class _Alias(Schedule):
 # --------------------------------------------------------------------------- warmups
 
 
-class _LinearWarmup(Schedule):
-    _name = "linear_warmup"
+class _RampWarmup(Schedule):
+    """A warmup over ``W`` updates that ends at exactly 1; a subclass gives its ramp on ``x = u / W`` in [0, 1)."""
 
     def __init__(self, warmup_steps: int, start_factor: float, first_step_nonzero: bool) -> None:
         self.warmup_steps = warmup_steps
@@ -239,28 +239,37 @@ class _LinearWarmup(Schedule):
         self.first_step_nonzero = first_step_nonzero
         self._shift = 1 if first_step_nonzero else 0
 
+    def _ramp(self, x: Any) -> Any:  # float or array, 0 <= x < 1
+        raise NotImplementedError
+
     def _scalar(self, t: float) -> float:
         u = t + self._shift
         w = self.warmup_steps
         if u >= w:
             return 1.0  # exactly 1, also when warmup_steps == 0
-        s = self.start_factor
-        # (u/W)·(1-s) + s: same arithmetic as HF's get_wsd_schedule, and exactly u/W when s = 0.
-        return (u / w) * (1.0 - s) + s
+        return self._ramp(u / w)
 
     def _array(self, t: np.ndarray) -> np.ndarray:
         w = self.warmup_steps
         u = t + self._shift
         if w == 0:
             return np.ones_like(u)
-        s = self.start_factor
-        return np.where(u >= w, 1.0, (u / w) * (1.0 - s) + s)
+        return np.where(u >= w, 1.0, self._ramp(np.minimum(u, w) / w))
 
     def _args(self) -> list[tuple[str, Any]]:
         args: list[tuple[str, Any]] = [("warmup_steps", self.warmup_steps), ("start_factor", self.start_factor)]
         if self.first_step_nonzero:
             args.append(("first_step_nonzero", True))
         return args
+
+
+class _LinearWarmup(_RampWarmup):
+    _name = "linear_warmup"
+
+    def _ramp(self, x: Any) -> Any:
+        s = self.start_factor
+        # x·(1-s) + s: same arithmetic as HF's get_wsd_schedule, and exactly u/W when s = 0.
+        return x * (1.0 - s) + s
 
 
 def linear_warmup(warmup_steps: int, start_factor: float = 0.0, *, first_step_nonzero: bool = False) -> Schedule:
@@ -324,34 +333,11 @@ def exponential_warmup(tau: float, *, first_step_nonzero: bool = False) -> Sched
     )
 
 
-class _GeometricWarmup(Schedule):
+class _GeometricWarmup(_RampWarmup):
     _name = "geometric_warmup"
 
-    def __init__(self, warmup_steps: int, start_factor: float, first_step_nonzero: bool) -> None:
-        self.warmup_steps = warmup_steps
-        self.start_factor = start_factor
-        self.first_step_nonzero = first_step_nonzero
-        self._shift = 1 if first_step_nonzero else 0
-
-    def _scalar(self, t: float) -> float:
-        u = t + self._shift
-        w = self.warmup_steps
-        if u >= w:
-            return 1.0
-        return self.start_factor ** (1.0 - u / w)
-
-    def _array(self, t: np.ndarray) -> np.ndarray:
-        w = self.warmup_steps
-        u = t + self._shift
-        if w == 0:
-            return np.ones_like(u)
-        return np.where(u >= w, 1.0, self.start_factor ** (1.0 - np.minimum(u, w) / w))
-
-    def _args(self) -> list[tuple[str, Any]]:
-        args: list[tuple[str, Any]] = [("warmup_steps", self.warmup_steps), ("start_factor", self.start_factor)]
-        if self.first_step_nonzero:
-            args.append(("first_step_nonzero", True))
-        return args
+    def _ramp(self, x: Any) -> Any:
+        return self.start_factor ** (1.0 - x)
 
 
 def geometric_warmup(warmup_steps: int, start_factor: float, *, first_step_nonzero: bool = False) -> Schedule:

@@ -49,7 +49,11 @@ __all__ = [
     "DigitsDataset",
     "SEQUENCE_KINDS",
     "SequenceTask",
+    "SHAKESPEARE_PATH",
+    "SHAKESPEARE_SHA256",
+    "TextCorpus",
     "load_digits",
+    "load_text",
 ]
 
 #: SHA-256 of ``data/digits.npz`` as recorded in ``data/README.md``.
@@ -406,3 +410,155 @@ class SequenceTask:
         x, y = self.eval_set()
         device = _device(device)
         return {"test": (x.to(device), y.to(device))}
+
+
+# --------------------------------------------------------------------------------------------------- text
+
+#: SHA-256 of ``data/shakespeare.txt`` as recorded in ``data/README.md``.
+SHAKESPEARE_SHA256 = "e2a2f72e60c8dd427f029fb2003725755ea51f2c6bc0e8fa67a1aea35b416146"
+#: Where the course keeps its text corpus (Hamlet and Macbeth, plain ASCII; see ``data/README.md``).
+SHAKESPEARE_PATH = Path(__file__).resolve().parent.parent / "data" / "shakespeare.txt"
+
+
+@dataclass(eq=False)
+class TextCorpus:
+    """A character-level language-modelling corpus held in memory: next-character prediction on fixed windows.
+
+    text is split at character floor((1 - val_fraction) * len(text)) into a training part and a validation
+    part (the end of the corpus: Macbeth's last scenes for the shipped file). The vocabulary is the sorted set of
+    characters of the WHOLE text, so it is fixed by the file, not by the split. A batch is batch_size windows of
+    context + 1 characters starting at uniform random offsets of the training part: x = the first
+    context characters, y = the same window shifted by one (the targets of a causal model, as in
+    nanoGPT's get_batch). The validation set is eval_windows evenly spaced windows of the validation part,
+    the same for every run. Loss is in nats per character; the uniform prediction scores ln(vocab_size).
+    """
+
+    text: str
+    context: int = 16
+    val_fraction: float = 0.1
+    eval_windows: int = 512
+    name: str = "text"
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.text, str):
+            raise TypeError(f"text must be a string, got {type(self.text).__name__}")
+        self.context = _check_int("context", self.context, 1)
+        self.eval_windows = _check_int("eval_windows", self.eval_windows, 1)
+        if isinstance(self.val_fraction, bool) or not isinstance(self.val_fraction, (int, float)):
+            raise TypeError(f"val_fraction must be a real number, got {self.val_fraction!r}")
+        if not 0.0 < float(self.val_fraction) < 1.0:
+            raise ValueError(f"val_fraction must be in (0, 1), got {self.val_fraction!r}")
+        self.vocab = sorted(set(self.text))
+        if len(self.vocab) < 2:
+            raise ValueError("text must hold at least two distinct characters")
+        self._index = {c: i for i, c in enumerate(self.vocab)}
+        # Code points -> ids in one vectorised pass: the vocabulary is sorted, so an id is a code point's rank.
+        points = np.frombuffer(self.text.encode("utf-32-le"), dtype=np.uint32)
+        ids = torch.from_numpy(np.searchsorted(np.array([ord(c) for c in self.vocab], dtype=np.uint32), points))
+        cut = int(math.floor((1.0 - float(self.val_fraction)) * len(ids)))
+        self.train_ids, self.val_ids = ids[:cut], ids[cut:]
+        for part, name in ((self.train_ids, "training"), (self.val_ids, "validation")):
+            if len(part) < self.context + 2:
+                raise ValueError(f"the {name} part has {len(part)} characters: too few for context={self.context}")
+
+    def __repr__(self) -> str:
+        return (
+            f"TextCorpus(name={self.name!r}, chars={len(self.text)}, vocab_size={self.vocab_size}, "
+            f"context={self.context}, train={len(self.train_ids)}, val={len(self.val_ids)})"
+        )
+
+    @property
+    def vocab_size(self) -> int:
+        return len(self.vocab)
+
+    @property
+    def num_classes(self) -> int:
+        return self.vocab_size
+
+    @property
+    def chance_loss(self) -> float:
+        """Cross-entropy of the uniform prediction, ln(vocab_size)."""
+        return math.log(self.vocab_size)
+
+    def encode(self, text: str) -> torch.Tensor:
+        """Character ids (int64) of text; a character outside the vocabulary is a ValueError naming it."""
+        if not isinstance(text, str):
+            raise TypeError(f"text must be a string, got {type(text).__name__}")
+        missing = sorted(set(text) - set(self._index))
+        if missing:
+            raise ValueError(f"text holds characters outside the corpus vocabulary: {missing[:10]!r}")
+        return torch.tensor([self._index[c] for c in text], dtype=torch.int64)
+
+    def decode(self, ids: Any) -> str:
+        """The text of a sequence of character ids."""
+        seq = torch.as_tensor(ids).reshape(-1).tolist()
+        if any(not 0 <= int(i) < self.vocab_size for i in seq):
+            raise ValueError(f"ids must lie in 0..{self.vocab_size - 1}")
+        return "".join(self.vocab[int(i)] for i in seq)
+
+    def batches(
+        self, batch_size: int, *, seed: int, device: str | torch.device = "cpu"
+    ) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+        """Endless training batches of random windows, fully determined by seed (same on every device)."""
+        batch_size = _check_int("batch_size", batch_size, 1)
+        seed = _check_int("seed", seed, 0)
+        return self._batches(batch_size, seed, _device(device))
+
+    def _batches(self, batch_size: int, seed: int, device: torch.device) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+        gen = torch.Generator().manual_seed(seed)
+        span = torch.arange(self.context + 1)
+        high = len(self.train_ids) - self.context - 1
+        while True:
+            start = torch.randint(high + 1, (batch_size, 1), generator=gen)
+            window = self.train_ids[start + span]
+            yield window[:, :-1].to(device), window[:, 1:].to(device)
+
+    def eval_set(self) -> tuple[torch.Tensor, torch.Tensor]:
+        """The fixed validation windows (x, y) (CPU): evenly spaced over the validation part."""
+        high = len(self.val_ids) - self.context - 1
+        n = min(self.eval_windows, high + 1)
+        start = torch.linspace(0, high, n).round().long().unsqueeze(1)
+        window = self.val_ids[start + torch.arange(self.context + 1)]
+        return window[:, :-1], window[:, 1:]
+
+    def eval_sets(self, device: str | torch.device = "cpu") -> dict[str, tuple[torch.Tensor, torch.Tensor]]:
+        """``{"val": (x, y)}``: the fixed validation windows on ``device``."""
+        x, y = self.eval_set()
+        device = _device(device)
+        return {"val": (x.to(device), y.to(device))}
+
+
+def load_text(
+    path: str | Path | None = None,
+    *,
+    context: int = 16,
+    val_fraction: float = 0.1,
+    eval_windows: int = 512,
+    verify: bool = True,
+) -> TextCorpus:
+    """The shipped corpus (``data/shakespeare.txt``, hash-checked) or another UTF-8 text file, as a :class:`TextCorpus`.
+
+    With the default path the file's SHA-256 must equal :data:`SHAKESPEARE_SHA256`; a missing or altered file is a
+    :class:`DataFileError` that names the file and how to restore it. Nothing is ever downloaded.
+    """
+    if not isinstance(verify, bool):
+        raise TypeError(f"verify must be True or False, got {verify!r}")
+    shipped = path is None
+    if path is None:
+        path = SHAKESPEARE_PATH
+    if not isinstance(path, (str, Path)):
+        raise TypeError(f"path must be a str or Path, got {type(path).__name__}")
+    path = Path(path)
+    hint = (
+        "Restore it with `git checkout -- data/shakespeare.txt` (from the repository) or re-export it with "
+        "`data/make_shakespeare.py` (see data/README.md)."
+    )
+    if not path.is_file():
+        raise DataFileError(f"the text corpus {path} is missing. " + (hint if shipped else ""))
+    if shipped and verify and _sha256(path) != SHAKESPEARE_SHA256:
+        raise DataFileError(f"{path} is not the file the course ships (SHA-256 differs). {hint}")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise DataFileError(f"{path} is not UTF-8 text ({exc})") from None
+    return TextCorpus(text, context=context, val_fraction=val_fraction, eval_windows=eval_windows, name=path.stem)

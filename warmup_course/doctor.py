@@ -107,6 +107,16 @@ def check_data() -> Check:
     return Check(OK, "data/digits.npz", f"present, checksum OK, {n} images")
 
 
+def check_text() -> Check:
+    try:
+        from warmup_course.data import load_text
+
+        corpus = load_text()
+    except Exception as exc:
+        return Check(FAIL, "data/shakespeare.txt", f"{type(exc).__name__}: {exc}")
+    return Check(OK, "data/shakespeare.txt", f"present, checksum OK, {len(corpus.text):,} characters")
+
+
 def check_threads() -> Check:
     import torch
 
@@ -161,6 +171,7 @@ CHECKS: list[Callable[[], Check]] = [
     check_widgets_extension,
     lambda: check_import("jupyterlab", (4,)),
     check_data,
+    check_text,
     check_threads,
     check_gpu,
 ]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 import pytest
 import torch
 import torch.nn.functional as F
@@ -118,3 +120,69 @@ def test_non_finite_loss_is_a_clear_error():
         model.weight.fill_(float("nan"))
     with pytest.raises(ValueError, match="not finite"):
         top_hessian_eigenvalue(model, torch.ones(3, 2), torch.zeros(3, dtype=torch.long))
+
+
+# --- the BatchNorm weight norm and notebook 01's stability criterion ------------------------------------------
+
+
+def test_normalized_weight_norm_counts_only_layers_that_feed_a_batchnorm():
+    from warmup_course.diagnostics import normalized_weight_norm
+
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(4, 5), nn.BatchNorm1d(5), nn.ReLU(), nn.Linear(5, 3), nn.ReLU(), nn.Linear(3, 2))
+    expected = model[0].weight.detach().double().norm().item()
+    assert normalized_weight_norm(model) == pytest.approx(expected, rel=1e-12)
+    assert normalized_weight_norm(nn.Sequential(nn.Linear(3, 2), nn.ReLU())) == 0.0
+    with pytest.raises(TypeError, match="model"):
+        normalized_weight_norm("abc")
+
+
+def test_batchnorm_makes_the_sharpness_scale_as_one_over_the_squared_weight_norm():
+    # The fact notebook 01 leans on: scaling the weights in front of a BatchNorm by c scales the Hessian by 1/c².
+    from warmup_course.diagnostics import normalized_weight_norm
+
+    model, x, y = _tiny(3, batchnorm=True)
+    model.train()
+    w0 = normalized_weight_norm(model)
+    lam = []
+    for c in (1.0, 3.0):
+        scaled = nn.Sequential(*[m for m in model])
+        with torch.no_grad():
+            scaled[0].weight.mul_(c)
+            scaled[0].bias.mul_(c)
+        # only the first layer's block is scale-invariant: restrict the Hessian to it
+        for p in scaled.parameters():
+            p.requires_grad_(False)
+        scaled[0].weight.requires_grad_(True)
+        scaled[0].bias.requires_grad_(True)
+        lam.append(top_hessian_eigenvalue(scaled, x, y, iters=40, tol=1e-10))
+        assert normalized_weight_norm(scaled) == pytest.approx(c * w0, rel=1e-9)
+        with torch.no_grad():
+            scaled[0].weight.div_(c)
+            scaled[0].bias.div_(c)
+    assert lam[1] == pytest.approx(lam[0] / 9.0, rel=1e-3)  # not exact: BatchNorm's eps breaks the invariance slightly
+
+
+def _hist(loss, diverged=False):
+    from types import SimpleNamespace
+
+    return SimpleNamespace(loss=np.asarray(loss, dtype=float), diverged=diverged)
+
+
+def test_is_stable_run_follows_its_formula():
+    from warmup_course.diagnostics import is_stable_run
+
+    falling = [2.0, 1.0, 0.5] + [0.01] * 5
+    assert is_stable_run(_hist(falling))
+    assert not is_stable_run(_hist(falling, diverged=True))
+    assert not is_stable_run(_hist([2.0, 2.5] + [0.01] * 5))  # rose above 1.2 × start
+    assert is_stable_run(_hist([2.0, 2.4] + [0.01] * 5))  # 1.2 × start exactly is allowed
+    assert not is_stable_run(_hist([2.0, 1.0] + [0.2] * 5))  # did not get low enough
+    assert is_stable_run(_hist([2.0, 1.0] + [0.2] * 5), target=0.3)
+    assert not is_stable_run(_hist([2.0, float("nan"), 0.01]))
+    for bad in dict(max_rise=0.5), dict(target=0.0), dict(last=0), dict(max_rise=float("nan")):
+        name = next(iter(bad))
+        with pytest.raises((TypeError, ValueError), match=name):
+            is_stable_run(_hist(falling), **bad)
+    with pytest.raises(TypeError, match="history"):
+        is_stable_run([1.0, 2.0])

@@ -20,3 +20,10 @@ def test_typical_mistakes_are_explained():
     assert "increases" in check_multiplier_at_25(0.75).message
     assert not check_multiplier_at_25(0.5).passed
     assert not check_multiplier_at_25("0.25").passed
+
+
+def test_quiz_is_well_formed():
+    from warmup_course.exercises.core import quiz_problems
+    from warmup_course.exercises.nb00 import QUIZ
+
+    assert quiz_problems(QUIZ) == [] and 3 <= len(QUIZ) <= 4

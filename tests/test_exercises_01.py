@@ -1,119 +1,143 @@
-"""The notebook-01 checkers accept the right answers and reject (and explain) the typical wrong ones."""
+"""The notebook-01 checkers accept the right answers, reject (and explain) the typical wrong ones, and the quiz is
+well formed. Exercise 2's check is fed small fake Histories, so no training runs here."""
 
 from __future__ import annotations
 
-import math
+from types import SimpleNamespace
 
+import numpy as np
 import pytest
 
+from warmup_course.diagnostics import stability_threshold
 from warmup_course.exercises.nb01 import (
     DIVERGENCE_OPTIONS,
-    LR_QUESTION,
+    QUIZ,
     check_divergence_cause,
-    check_linear_warmup_lr,
-    check_lr_at_step,
+    check_smallest_warmup,
+    check_stable_lr_prediction,
 )
-from warmup_course.schedules import linear_warmup
 
-# --- exercise 1: linear warmup as a function of the update index ---------------------------------------
+# --- exercise 1: predict the largest stable lr from λ₀ ----------------------------------------------------------
 
-
-def right(t, warmup_steps, peak_lr):
-    return peak_lr * min(1, t / warmup_steps)
+LAM0, BETA, MEASURED = 7.2, 0.9, 2.26
 
 
-def test_right_answers_pass():
-    assert check_linear_warmup_lr(right).passed
-    assert check_linear_warmup_lr(lambda t, w, lr: lr * linear_warmup(w)(t)).passed  # the library agrees
-    assert check_linear_warmup_lr(lambda t, w, lr: lr if t >= w else lr * t / w).passed
-
-
-def test_untouched_stub_is_not_attempted():
-    def linear_warmup_lr(t, warmup_steps, peak_lr):
-        ...
-
-    v = check_linear_warmup_lr(linear_warmup_lr)
-    assert not v.attempted and not v.passed
-    assert "Not attempted" in str(v)
-    assert not check_linear_warmup_lr().attempted
-
-
-@pytest.mark.parametrize(
-    "mistake, words",
-    [
-        (lambda t, w, lr: lr * min(1, (t + 1) / w), "t + 1"),  # off by one: first update not at 0
-        (lambda t, w, lr: lr * min(1, t / (w - 1)), "W - 1"),  # peak one update early
-        (lambda t, w, lr: min(1, t / w), "return the learning rate"),  # the multiplier, not the lr
-        (lambda t, w, lr: lr * t / w, "clip"),  # keeps growing after warmup
-        (lambda t, w, lr: lr * max(0.0, 1 - t / w), "raises"),  # a decay, not a warmup
-        (lambda t, w, lr: lr * min(1, t // w), "integer division"),
-    ],
-)
-def test_typical_mistakes_are_rejected_and_explained(mistake, words):
-    v = check_linear_warmup_lr(mistake)
-    assert v.attempted and not v.passed
-    assert words in v.message
-
-
-def test_other_wrong_answers_are_rejected_with_the_first_mismatch():
-    v = check_linear_warmup_lr(lambda t, w, lr: 0.5 * lr * min(1, t / w))
-    assert not v.passed and "expected" in v.message
-
-    def forgot_return(t, warmup_steps, peak_lr):
-        lr = peak_lr * min(1, t / warmup_steps)  # noqa: F841
-
-    v = check_linear_warmup_lr(forgot_return)
-    assert not v.passed and "return" in v.message
-    v = check_linear_warmup_lr(lambda t, w, lr: 1 / 0)
-    assert not v.passed and "ZeroDivisionError" in v.message
-    assert not check_linear_warmup_lr(0.32).passed  # not a function
-
-
-# --- exercise 2: predict the learning rate at one update -----------------------------------------------
-
-
-def test_lr_at_step_right_answer_matches_the_library():
-    q = LR_QUESTION
-    lr = q["peak_lr"] * linear_warmup(q["warmup_steps"], start_factor=q["start_factor"])(q["t"])
-    assert math.isclose(lr, 1.76)
-    assert check_lr_at_step(lr).passed
-    assert check_lr_at_step(1.76).passed
-    assert not check_lr_at_step(...).attempted
+def test_prediction_right_answer_passes_and_reports_the_measurement():
+    right = stability_threshold(1.0, BETA) / LAM0  # (2 + 2β)/λ₀, from the library
+    v = check_stable_lr_prediction(right, lam0=LAM0, momentum=BETA, measured=MEASURED)
+    assert v.passed
+    assert "2.26" in v.message and "4.3×" in v.message  # the comparison with the sweep: 2.26 / 0.528
+    assert check_stable_lr_prediction(round(right, 2), lam0=LAM0, momentum=BETA, measured=MEASURED).passed
+    assert not check_stable_lr_prediction(..., lam0=LAM0, momentum=BETA, measured=MEASURED).attempted
 
 
 @pytest.mark.parametrize(
     "answer, words",
     [
-        (1.6, "start_factor"),  # ignored the start factor
-        (0.55, "multiplier"),  # the multiplier, not the lr
-        (3.2 * (0.1 + 0.9 * 11 / 20), "update 11"),  # t + 1
-        (3.2 * (0.1 + 0.9 * 10 / 19), "W - 1"),
-        (3.2 * (0.1 + 10 / 20), "1 - start"),
-        (3.2, "below the peak"),
+        (2 / LAM0, "momentum"),  # forgot momentum
+        (3.8 * LAM0, "multiplies"),  # inverted
+        (1 / LAM0, "not ηλ₀ < 1"),
+        (MEASURED, "predict it from λ₀"),  # read off the sweep
+        (5.0, "too large"),
     ],
 )
-def test_lr_at_step_typical_mistakes(answer, words):
-    v = check_lr_at_step(answer)
+def test_prediction_typical_mistakes(answer, words):
+    v = check_stable_lr_prediction(answer, lam0=LAM0, momentum=BETA, measured=MEASURED)
     assert v.attempted and not v.passed
     assert words in v.message
 
 
-def test_lr_at_step_other_wrong_answers():
-    assert "too small" in check_lr_at_step(1.0).message
-    assert not check_lr_at_step("1.76").passed
-    assert not check_lr_at_step(float("nan")).passed
+def test_prediction_bad_context_is_reported_not_raised():
+    v = check_stable_lr_prediction(0.5, lam0=-1.0, momentum=BETA, measured=MEASURED)
+    assert not v.passed and "lam0" in v.message
+    assert not check_stable_lr_prediction("0.53", lam0=LAM0, momentum=BETA, measured=MEASURED).passed
 
 
-# --- exercise 3: why did the run diverge? ---------------------------------------------------------------
+# --- exercise 2: the smallest warmup that makes 3.2 stable -------------------------------------------------------
+
+
+def run(w: int, stable: bool, *, peak: float = 3.2, steps: int = 60, diverged: bool = False):
+    """A fake History: linear warmup over w updates to `peak`; a loss that falls (stable) or jumps (unstable)."""
+    t = np.arange(steps)
+    lr = peak * np.minimum(1.0, t / w)
+    loss = np.linspace(2.3, 0.01, steps) if stable else np.r_[2.3, 5.0, np.full(steps - 2, 1.0)]
+    return SimpleNamespace(lr=lr, loss=loss, diverged=diverged)
+
+
+def trial(w: int, k_stable: int, n: int = 3):
+    return [run(w, i < k_stable) for i in range(n)]
+
+
+def test_smallest_warmup_right_answer():
+    trials = {20: trial(20, 3), 10: trial(10, 2), 5: trial(5, 2), 3: trial(3, 1), 2: trial(2, 0)}
+    v = check_smallest_warmup(5, trials)
+    assert v.passed, v.message
+    assert "W = 5: 2/3" in v.message and "W = 3: 1/3" in v.message
+    # W = 1 or 2 stable: "no warmup fails" (section 3) brackets it from below
+    assert check_smallest_warmup(2, {20: trial(20, 3), 2: trial(2, 3)}).passed
+    assert check_smallest_warmup(1, {1: trial(1, 2)}).passed
+
+
+@pytest.mark.parametrize(
+    "answer, trials, words",
+    [
+        (10, {20: trial(20, 3), 10: trial(10, 3), 5: trial(5, 2)}, "W = 5 is shorter"),
+        (5, {20: trial(20, 3), 5: trial(5, 1), 3: trial(3, 0)}, "not a majority"),
+        (7, {20: trial(20, 3), 5: trial(5, 1)}, "did not try W = 7"),
+        (10, {10: trial(10, 3)}, "tried nothing shorter"),
+        (12, {12: trial(12, 3), 4: trial(4, 0)}, "bisect"),
+        (10, {10: trial(10, 3, n=2), 8: trial(8, 0, n=2)}, "at least 3"),
+        (10, {10: [run(20, True)] * 3, 8: trial(8, 0)}, "linear_warmup(10)"),
+        (10, {10: [run(10, True, peak=1.6)] * 3, 8: trial(8, 0)}, "never reach the peak"),
+        (10, None, "pass your experiments"),
+        (10, {"10": trial(10, 3)}, "keys of trials"),
+        (10, {10: "abc"}, "list of Histories"),
+        (10.0, {10: trial(10, 3)}, "whole number"),
+        (0, {10: trial(10, 3)}, "at least 1"),
+    ],
+)
+def test_smallest_warmup_mistakes(answer, trials, words):
+    v = check_smallest_warmup(answer, trials)
+    assert v.attempted and not v.passed
+    assert words in v.message
+
+
+def test_smallest_warmup_stub_and_diverged_runs():
+    assert not check_smallest_warmup(..., {}).attempted
+    diverged = [run(8, False, diverged=True)] * 3  # a diverged run is unstable, whatever its lr trace
+    assert check_smallest_warmup(10, {10: trial(10, 3), 8: diverged}).passed
+
+
+# --- exercise 3: why did it fail? ----------------------------------------------------------------------------------
 
 
 def test_divergence_cause():
-    assert check_divergence_cause("b").passed
-    assert check_divergence_cause(" B ").passed
-    assert not check_divergence_cause(...).attempted
-    for wrong in set(DIVERGENCE_OPTIONS) - {"b"}:
+    v = check_divergence_cause("c")
+    assert v.passed and "catapult" in v.message
+    assert check_divergence_cause(" C ").passed
+    for wrong in ("a", "b", "d"):
         v = check_divergence_cause(wrong)
-        assert v.attempted and not v.passed
-        assert v.message.startswith(f"answer = {wrong!r}: No.")
-    v = check_divergence_cause("e")
-    assert not v.passed and "not one of the options" in v.message
+        assert v.attempted and not v.passed and DIVERGENCE_OPTIONS[wrong][:20] in v.message
+    assert "0.8" in DIVERGENCE_OPTIONS["b"]  # the counter-example the learner needs: past the edge, yet stable
+    assert not check_divergence_cause("e").passed
+    assert not check_divergence_cause(...).attempted
+
+
+# --- the quiz -------------------------------------------------------------------------------------------------------
+
+
+def test_quiz_is_well_formed():
+    assert 3 <= len(QUIZ) <= 4
+    for q in QUIZ:
+        assert set(q) == {"question", "choices", "answer", "why"}
+        assert isinstance(q["question"], str) and q["question"].strip()
+        assert isinstance(q["choices"], list) and len(q["choices"]) >= 3
+        assert len(set(q["choices"])) == len(q["choices"])
+        assert isinstance(q["answer"], int) and 0 <= q["answer"] < len(q["choices"])
+        assert isinstance(q["why"], str) and len(q["why"]) > 20
+
+
+def test_quiz_momentum_answer_follows_from_the_formula():
+    q = QUIZ[0]
+    limit = stability_threshold(2.0, 0.9)  # (2 + 2·0.9)/2 = 1.9
+    assert q["choices"][q["answer"]] == f"λ < {limit:g}"

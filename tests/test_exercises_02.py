@@ -69,3 +69,21 @@ def test_matching_tau_is_right_and_mistakes_are_named():
     assert "four times" in check_matching_tau(2 * MATCH_W).message
     assert not check_matching_tau(30).passed and not check_matching_tau(10).passed
     assert math.isclose(tau, 19.9958, rel_tol=1e-4)
+
+
+def test_untuned_nanogpt_accepts_the_rule_and_explains_mistakes():
+    from warmup_course.exercises.nb02 import NANOGPT_BETA2, check_untuned_nanogpt
+
+    assert check_untuned_nanogpt(2 / (1 - NANOGPT_BETA2)).passed
+    assert check_untuned_nanogpt(schedules.untuned_warmup(NANOGPT_BETA2).warmup_steps).passed
+    assert "exponential" in check_untuned_nanogpt(20).message
+    assert "0.999" in check_untuned_nanogpt(2000).message
+    assert not check_untuned_nanogpt(41).passed and not check_untuned_nanogpt("40").passed
+    assert not check_untuned_nanogpt(...).attempted
+
+
+def test_quiz_is_well_formed():
+    from warmup_course.exercises.core import quiz_problems
+    from warmup_course.exercises.nb02 import QUIZ
+
+    assert quiz_problems(QUIZ) == [] and 3 <= len(QUIZ) <= 4

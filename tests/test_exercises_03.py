@@ -228,3 +228,40 @@ def test_optimizer_lrs_shows_what_the_updates_used():
     np.testing.assert_allclose(seen, warmup_linear(4, 10)(4 * np.arange(10) + 3))
     seen, expected = optimizer_lrs(per_update, micro_batches=40, accum_steps=4, warmup_steps=4)
     np.testing.assert_array_equal(seen, expected)
+
+
+def test_nanogpt_reference_is_nanogpts_get_lr():
+    import math
+
+    from warmup_course.exercises.nb03 import NANOGPT_CONFIG, nanogpt_get_lr, nanogpt_reference_schedule
+
+    c = NANOGPT_CONFIG
+    s = nanogpt_reference_schedule()
+    assert nanogpt_get_lr(0, **c) == c["learning_rate"] / (c["warmup_iters"] + 1)
+    assert nanogpt_get_lr(c["warmup_iters"], **c) == c["learning_rate"]
+    assert nanogpt_get_lr(c["lr_decay_iters"] + 1, **c) == c["min_lr"]
+    for t in (0, 1, 50, 99, 100, 101, 2550, 4999, 5000, 5001, 6000):
+        assert math.isclose(s(t) * c["learning_rate"], nanogpt_get_lr(t, **c), rel_tol=1e-12, abs_tol=1e-15)
+
+
+def test_nanogpt_checker_accepts_right_and_explains_typical_mistakes():
+    from warmup_course import schedules as S
+    from warmup_course.exercises.nb03 import check_nanogpt_schedule, nanogpt_get_lr, nanogpt_reference_schedule
+
+    assert check_nanogpt_schedule(nanogpt_reference_schedule()).passed
+    assert check_nanogpt_schedule(lambda t: nanogpt_get_lr(t) / 1e-3).passed
+    assert "t / W" in check_nanogpt_schedule(S.warmup_cosine(100, 5000, 0.1)).message
+    assert "warmup_iters + 1" in check_nanogpt_schedule(S.warmup_cosine(100, 5000, 0.1, first_step_nonzero=True)).message
+    right_warmup = S.linear_warmup(101, first_step_nonzero=True)
+    assert "min_lr" in check_nanogpt_schedule(S.with_warmup(right_warmup, S.cosine_decay(4900), 100)).message
+    assert "4900" in check_nanogpt_schedule(S.with_warmup(right_warmup, S.cosine_decay(5000, 0.1), 100)).message
+    assert not check_nanogpt_schedule(S.constant()).passed
+    assert not check_nanogpt_schedule(...).attempted
+    assert not check_nanogpt_schedule(42).passed
+
+
+def test_quiz_is_well_formed():
+    from warmup_course.exercises.core import quiz_problems
+    from warmup_course.exercises.nb03 import QUIZ
+
+    assert quiz_problems(QUIZ) == [] and 3 <= len(QUIZ) <= 4

@@ -121,7 +121,7 @@ def test_untagged_widget_output_fails():
     def widget(nb):
         nb["cells"][3]["outputs"] = [{"output_type": "display_data", "metadata": {}, "data": {
             "application/vnd.jupyter.widget-view+json": {"model_id": "abc", "version_major": 2, "version_minor": 0},
-            "text/plain": "VBox()"}}]
+            "image/png": "iVBORw0KGgo=", "text/plain": "VBox()"}}]
     assert any("widget" in p for p in _mutated(widget))
 
     def tagged(nb):
@@ -166,3 +166,93 @@ def test_start_here_shows_the_current_course_map():
     assert shown, "00_start_here.ipynb has no executed course-map cell"
     assert shown == [course_map_markdown(ROOT / "notebooks")], (
         "00_start_here.ipynb shows a stale course map: run `make execute NB=notebooks/00_start_here.ipynb`")
+
+
+# --- metadata that must not be committed, solutions out of sight, control characters, math, explorers ---------
+
+def test_per_cell_execution_timestamps_and_view_state_fail():
+    def noise(nb):
+        nb["cells"][2]["metadata"]["execution"] = {"iopub.execute_input": "2026-11-24T17:20:27.473958Z"}
+        nb["cells"][3]["metadata"].update(collapsed=False, scrolled=True)
+    problems = _mutated(noise)
+    assert any("cell 2" in p and "execution" in p for p in problems), problems
+    assert any("cell 3" in p and "collapsed" in p and "scrolled" in p for p in problems), problems
+
+
+def test_saved_widget_state_and_other_notebook_metadata_fail():
+    def state(nb):
+        nb["metadata"]["widgets"] = {"application/vnd.jupyter.widget-state+json": {"state": {}}}
+        nb["metadata"]["toc-autonumbering"] = True
+    problems = _mutated(state)
+    assert any("widgets" in p and "toc-autonumbering" in p for p in problems), problems
+
+
+def test_a_solution_cell_must_be_collapsed():
+    def solution(nb):
+        nb["cells"][3]["metadata"]["tags"] = ["solution"]
+    assert any("not collapsed" in p for p in _mutated(solution))
+
+    def collapsed(nb):
+        solution(nb)
+        nb["cells"][3]["metadata"]["jupyter"] = {"source_hidden": True}
+    assert _mutated(collapsed) == []
+
+
+def test_control_characters_in_sources_fail():
+    def backspace(nb):
+        nb["cells"][1]["source"] = "## What you will learn\n- Adam's $\beta_2$"  # a non-raw "\beta": a backspace
+    assert any("control character" in p and "\\x08" in p for p in _mutated(backspace))
+
+    def in_code(nb):
+        nb["cells"][3]["source"] = "print('a\x1bb')"
+    assert any("cell 3" in p and "control character" in p for p in _mutated(in_code))
+
+
+@pytest.mark.parametrize("formula, expect", [
+    (r"$x^{2$", "unbalanced braces"),
+    (r"$$\left( x$$", "\\left"),
+    (r"$\begin{aligned} a \end{array}$", "\\begin"),
+    (r"one $ alone", "unpaired"),
+])
+def test_math_that_will_not_render_fails(formula, expect):
+    def bad(nb):
+        nb["cells"][1]["source"] = "## What you will learn\n" + formula
+    assert any(expect in p for p in _mutated(bad)), _mutated(bad)
+
+
+def test_math_that_renders_and_dollars_in_code_pass():
+    def fine(nb):
+        nb["cells"][1]["source"] = ("## What you will learn\n$\\eta_t = \\eta \\min(1, t/W)$, $$\\left(\\frac{1}{2}\\right)$$,"
+                                    " `cost = $5`, \\$ and \\{ braces \\}")
+    assert _mutated(fine) == []
+
+
+def test_an_explorer_without_a_static_view_fails():
+    view = {"model_id": "abc", "version_major": 2, "version_minor": 0}
+
+    def text_only(nb):
+        nb["cells"][3]["metadata"]["tags"] = ["nbval-ignore-output"]
+        nb["cells"][3]["outputs"] = [{"output_type": "display_data", "metadata": {}, "data": {
+            "application/vnd.jupyter.widget-view+json": view, "text/plain": "interactive(children=(…"}}]
+    assert any("shows as text" in p for p in _mutated(text_only))
+
+    def with_png(nb):
+        text_only(nb)
+        nb["cells"][3]["outputs"][0]["data"]["image/png"] = "iVBORw0KGgo="
+    assert _mutated(with_png) == []
+
+
+def test_execute_and_student_copy_clean_what_hygiene_rejects():
+    """The tools fix what the checks reject: cleaning a noisy notebook leaves no metadata problem."""
+    import nbformat
+
+    from warmup_course.authoring import clean_metadata
+
+    nb = nbformat.from_dict(_good_nb())
+    nb.metadata["widgets"] = {"x": 1}
+    nb.cells[2].metadata.update(execution={"a": 1}, collapsed=True, tags=["solution"])
+    nb.cells[3].metadata["jupyter"] = {"outputs_hidden": True}
+    clean_metadata(nb)
+    assert hygiene_problems(NAME, nb) == []
+    assert nb.cells[2].metadata == {"tags": ["solution"], "jupyter": {"source_hidden": True}}
+    assert "jupyter" not in nb.cells[3].metadata and "widgets" not in nb.metadata

@@ -88,8 +88,8 @@ def test_tensor_lr_is_recorded_as_float():
     [
         (dict(make_scheduler=None, steps=3), TypeError, "make_scheduler"),
         (dict(steps=0), ValueError, "steps"),
-        (dict(steps=2.5), ValueError, "steps"),
-        (dict(steps=True), ValueError, "steps"),
+        (dict(steps=2.5), TypeError, "steps"),  # not an int: TypeError (warmup_course.validation)
+        (dict(steps=True), TypeError, "steps"),
         (dict(steps=3, peak_lr=0.0), ValueError, "peak_lr"),
         (dict(steps=3, peak_lr=float("nan")), ValueError, "peak_lr"),
         (dict(steps=3, step="no"), TypeError, "step"),

@@ -421,3 +421,162 @@ def test_array_equals_elementwise_scalar(idx: int, steps: list[int]) -> None:
     scal = np.array([s(t) for t in steps])
     # rational formulas agree bit for bit; transcendental ones may differ by an ulp (numpy vs libm)
     np.testing.assert_allclose(arr, scal, rtol=1e-13, atol=1e-15)
+
+
+# ----------------------------------------------------------------- cosine, constant and DeepSpeed warmups (issue 8)
+
+
+class _DeepSpeedWarmupLR:
+    """DeepSpeed's ``WarmupLR``, its protocol re-implemented line by line from the source (deepspeed 0.19.8,
+    https://github.com/microsoft/DeepSpeed/blob/master/deepspeed/runtime/lr_schedules.py):
+
+        self.warmup_num_steps = max(2, warmup_num_steps)
+        self.inverse_log_warm_up = 1.0 / math.log(self.warmup_num_steps)
+        self.last_batch_iteration = last_batch_iteration          # default -1
+        if last_batch_iteration == -1:
+            self._last_lr = update_lr(self.optimizer.param_groups, self.get_lr())
+        def get_lr(self):
+            if self.last_batch_iteration < 0: return self.min_lrs
+            gamma = self._get_gamma()
+            return [min_lr + (delta_lr * gamma) ...]
+        def step(self, last_batch_iteration=None):
+            if last_batch_iteration is None: last_batch_iteration = self.last_batch_iteration + 1
+            ...
+        def _get_gamma(self):
+            if self.last_batch_iteration < self.warmup_num_steps:
+                if log: return self.inverse_log_warm_up * math.log(self.last_batch_iteration + 1)
+                elif linear: return self.last_batch_iteration / self.warmup_num_steps
+            return 1.0
+    """
+
+    def __init__(self, optimizer, warmup_min_lr, warmup_max_lr, warmup_num_steps, warmup_type):
+        self.optimizer = optimizer
+        self.min_lr, self.delta = warmup_min_lr, warmup_max_lr - warmup_min_lr
+        self.warmup_num_steps = max(2, warmup_num_steps)
+        self.inverse_log_warm_up = 1.0 / math.log(self.warmup_num_steps)
+        self.warmup_type = warmup_type
+        self.last_batch_iteration = -1
+        self._update()  # "Initialize lr in optimizer"
+
+    def _gamma(self):
+        i = self.last_batch_iteration
+        if i < self.warmup_num_steps:
+            if self.warmup_type == "log":
+                return self.inverse_log_warm_up * math.log(i + 1)
+            return i / self.warmup_num_steps
+        return 1.0
+
+    def _update(self):
+        lr = self.min_lr if self.last_batch_iteration < 0 else self.min_lr + self.delta * self._gamma()
+        for group in self.optimizer.param_groups:
+            group["lr"] = lr
+
+    def step(self):
+        self.last_batch_iteration += 1
+        self._update()
+
+
+def _deepspeed_engine_lrs(make_scheduler, updates, overflow=()):
+    """The engine's order (engine.py, ``_take_model_step``): ``optimizer.step()``, then -- unless the fp16 optimizer
+    reported an overflow, in which case the update was skipped -- ``lr_scheduler.step()``. Returns the LR of
+    each *applied* update."""
+    import torch
+
+    opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=1.0)
+    sched = make_scheduler(opt)
+    lrs, k = [], 0
+    while len(lrs) < updates:
+        lr = opt.param_groups[0]["lr"]
+        opt.step()
+        if k in overflow:
+            k += 1
+            continue  # skipped update: no scheduler step
+        lrs.append(lr)
+        sched.step()
+        k += 1
+    return np.array(lrs)
+
+
+@pytest.mark.parametrize("warmup_type", ["log", "linear"])
+@pytest.mark.parametrize("w", [1, 2, 5, 10, 200])
+@pytest.mark.parametrize("min_lr", [0.0, 0.1])
+def test_deepspeed_warmup_follows_deepspeeds_init_then_step_protocol(warmup_type, w, min_lr):
+    lrs = _deepspeed_engine_lrs(lambda o: _DeepSpeedWarmupLR(o, min_lr, 1.0, w, warmup_type), 3 * w + 5)
+    ours = S.deepspeed_warmup(w, warmup_type, min_factor=min_lr).values(len(lrs))
+    np.testing.assert_allclose(ours, lrs, rtol=0, atol=1e-15)
+    assert lrs[0] == lrs[1] == min_lr, "updates 0 and 1 both run at warmup_min_lr"
+
+
+def test_deepspeed_warmup_conventions_in_numbers():
+    lin, log = S.deepspeed_warmup(10, "linear"), S.deepspeed_warmup(10, "log")
+    t = np.arange(1, 12)
+    np.testing.assert_allclose(lin(t), np.minimum(1, (t - 1) / 10))
+    assert lin(10) < 1 and lin(11) == 1.0, "linear: the peak at update W + 1"
+    np.testing.assert_allclose(log(t), np.minimum(1, np.log(t) / np.log(10)))
+    assert log(9) < 1 and log(10) == pytest.approx(1.0, abs=1e-15) and log(11) == 1.0, "log: 1 (to rounding) at update W"
+    assert S.deepspeed_warmup(1).values(4).tolist() == S.deepspeed_warmup(2).values(4).tolist(), "W = max(2, W)"
+    assert int(np.argmax(S.deepspeed_warmup(200).values(300) >= 0.5)) == 15, "log: half the peak at update 15"
+
+
+def test_deepspeed_warmup_counts_applied_updates_when_fp16_overflows():
+    lrs = _deepspeed_engine_lrs(lambda o: _DeepSpeedWarmupLR(o, 0.0, 1.0, 10, "linear"), 15, overflow={0, 1, 4})
+    np.testing.assert_allclose(lrs, S.deepspeed_warmup(10, "linear").values(15), atol=1e-15)
+
+
+def test_deepspeed_itself_when_installed():
+    ds = pytest.importorskip("deepspeed.runtime.lr_schedules")
+    for warmup_type in ("log", "linear"):
+        lrs = _deepspeed_engine_lrs(lambda o: ds.WarmupLR(o, warmup_min_lr=0.0, warmup_max_lr=1.0,
+                                                          warmup_num_steps=20, warmup_type=warmup_type), 30)
+        np.testing.assert_allclose(S.deepspeed_warmup(20, warmup_type).values(30), lrs, rtol=0, atol=1e-15)
+
+
+def test_cosine_warmup_formula_and_peers():
+    import torch
+    from transformers.optimization import get_wsd_schedule
+
+    from warmup_course.peers import record_lrs
+
+    w = 40
+    t = np.arange(w + 5)
+    np.testing.assert_allclose(S.cosine_warmup(w).values(w + 5), np.where(t < w, 0.5 * (1 - np.cos(np.pi * t / w)), 1))
+    hf = record_lrs(lambda o: get_wsd_schedule(o, num_warmup_steps=w, num_decay_steps=10, num_training_steps=200,
+                                               warmup_type="cosine"), w + 1)
+    np.testing.assert_allclose(hf, S.cosine_warmup(w).values(w + 1), rtol=0, atol=1e-12)
+    # OneCycleLR's default warm phase: cosine from max_lr / 25, at the peak on update pct_start * total - 1
+    total, pct = 200, 0.2
+    one = record_lrs(lambda o: torch.optim.lr_scheduler.OneCycleLR(o, 1.0, total_steps=total, pct_start=pct,
+                                                                   cycle_momentum=False), total)
+    k = round(pct * total)
+    np.testing.assert_allclose(one[:k], S.cosine_warmup(k - 1, 1 / 25).values(k), rtol=0, atol=1e-12)
+
+
+def test_cosine_warmup_costs_the_same_as_linear():
+    for w in (1, 2, 7, 20, 333):
+        assert effective_warmup_length(S.cosine_warmup(w), w + 10) == pytest.approx((w + 1) / 2, abs=1e-9)
+
+
+def test_constant_warmup_equals_torch_constant_lr():
+    import torch
+
+    from warmup_course.peers import record_lrs
+
+    for w, f in ((5, 0.1), (11, 1 / 16), (1, 0.5)):
+        lrs = record_lrs(lambda o: torch.optim.lr_scheduler.ConstantLR(o, factor=f, total_iters=w), 3 * w)
+        np.testing.assert_allclose(S.constant_warmup(w, f).values(3 * w), lrs, rtol=0, atol=1e-15)
+        assert effective_warmup_length(S.constant_warmup(w, f), 3 * w) == pytest.approx(w * (1 - f))
+
+
+@pytest.mark.parametrize("w,s", [(13, 0.01), (100, 0.01), (7, 0.5), (1000, 1e-3)])
+def test_geometric_warmup_effective_length_closed_form(w, s):
+    closed = w - (1 - s) / (s ** (-1 / w) - 1)  # Σ_{t<W} (1 - s^{1 - t/W}), a geometric series
+    assert effective_warmup_length(geometric_warmup(w, s), w + 5) == pytest.approx(closed, rel=1e-10)
+
+
+@pytest.mark.parametrize("bad", [None, "abc", float("nan"), -1, 10**400, [1, 2], True])
+def test_new_warmups_reject_bad_arguments(bad):
+    for make in (lambda v: S.cosine_warmup(v), lambda v: S.cosine_warmup(10, v), lambda v: S.constant_warmup(v, 0.1),
+                 lambda v: S.constant_warmup(10, v), lambda v: S.deepspeed_warmup(v),
+                 lambda v: S.deepspeed_warmup(10, v), lambda v: S.deepspeed_warmup(10, "log", v)):
+        with pytest.raises((TypeError, ValueError)):
+            make(bad)

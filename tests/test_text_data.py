@@ -96,3 +96,23 @@ def test_a_missing_or_altered_file_names_the_file_and_how_to_restore_it(tmp_path
 def test_the_doctor_checks_the_corpus():
     check = doctor.check_text()
     assert check.status == doctor.OK and "checksum OK" in check.detail
+
+
+def test_the_two_plays_share_the_vocabulary_of_the_whole_file():
+    whole, hamlet, macbeth = load_text(), load_text(play="hamlet"), load_text(play="macbeth")
+    assert hamlet.vocab == macbeth.vocab == whole.vocab
+    assert hamlet.text.startswith("BERNARDO:") and macbeth.text.startswith("FIRST WITCH:")
+    assert hamlet.text + macbeth.text == whole.text
+    assert "MACBETH:" not in hamlet.text and "HAMLET:" not in macbeth.text
+    with pytest.raises(ValueError, match="play"):
+        load_text(play="lear")
+    with pytest.raises(ValueError, match="alphabet"):
+        TextCorpus("abcabcabcabcabcabcabcabcabcabc", context=2, alphabet="ab")
+
+
+def test_reference_losses_order_uniform_unigram_bigram():
+    c = load_text()
+    ref = c.reference_losses()
+    assert c.chance_loss > ref["unigram"] > ref["bigram"] > 1.5
+    # the unigram loss is the entropy of the training character frequencies, evaluated on validation text
+    assert abs(ref["unigram"] - 3.3) < 0.1

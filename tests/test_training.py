@@ -249,7 +249,7 @@ def test_eval_every_zero_skips_evaluation(digits) -> None:
         ({"device": "quantum"}, ValueError, "device"),
         ({"eval_every": -2}, ValueError, "eval_every"),
         ({"diverge_factor": 0.5}, ValueError, "diverge_factor"),
-        ({"threads": 0}, ValueError, "n must be"),
+        ({"threads": 0}, ValueError, "threads must be"),
         ({"schedule": "cosine"}, TypeError, "schedule"),
         ({"optimizer": "sgd"}, TypeError, "optimizer"),
         ({"data": (1, 2)}, TypeError, "data"),

@@ -11,6 +11,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+__all__ = ["NOTEBOOKS_DIR", "Lesson", "course_map", "course_map_markdown"]
+
 NOTEBOOKS_DIR = Path(__file__).resolve().parents[1] / "notebooks"
 _SKIP_SECTIONS = {"what you will learn", "setup", "exercises", "key takeaways", "further reading"}
 
@@ -31,9 +33,16 @@ def _source(cell: dict) -> str:
 
 def course_map(notebooks_dir: str | Path = NOTEBOOKS_DIR) -> list[Lesson]:
     """One :class:`Lesson` per ``NN_slug.ipynb`` in ``notebooks_dir``, in teaching order."""
+    if not isinstance(notebooks_dir, (str, Path)):
+        raise TypeError(f"notebooks_dir must be a str or a Path, got {type(notebooks_dir).__name__}")
+    if not Path(notebooks_dir).is_dir():  # a typo would otherwise give an empty course map, silently
+        raise ValueError(f"notebooks_dir must be an existing folder, got {str(notebooks_dir)!r}")
     lessons = []
     for path in sorted(Path(notebooks_dir).glob("[0-9][0-9]_*.ipynb")):
-        cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+        try:
+            cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+        except (json.JSONDecodeError, KeyError, TypeError) as exc:
+            raise ValueError(f"notebook {path} is not a valid notebook (JSON with a 'cells' list): {exc!r}") from None
         markdown = "\n".join(_source(c) for c in cells if c.get("cell_type") == "markdown")
         head = re.search(r"^# (\d\d) · (.+)$", markdown, re.MULTILINE)
         minutes = re.search(r"\*\*Time:\*\*\s*(?:about\s*)?(\d+)\s*min", markdown)

@@ -39,6 +39,16 @@ import numpy as np
 import torch
 from torchvision.datasets import VisionDataset
 
+from warmup_course.validation import (
+    MAX_ITEMS,
+    check_bool,
+    check_choice,
+    check_mapping,
+    check_real,
+    check_seed,
+    check_str,
+    check_tensor,
+)
 from warmup_course.validation import check_int as _check_int
 
 __all__ = [
@@ -75,7 +85,7 @@ class DataFileError(OSError):
 def _device(device: str | torch.device) -> torch.device:
     try:
         return torch.device(device)
-    except (RuntimeError, TypeError) as exc:
+    except (RuntimeError, TypeError, ValueError, OverflowError) as exc:
         raise ValueError(f"device must name a torch device such as 'cpu' or 'cuda', got {device!r}") from exc
 
 
@@ -119,7 +129,9 @@ class ArrayData:
                 f"x_train and x_test must share their example shape, got {tuple(self.x_train.shape[1:])} "
                 f"and {tuple(self.x_test.shape[1:])}"
             )
-        self.num_classes = _check_int("num_classes", self.num_classes, 2)
+        self.num_classes = _check_int("num_classes", self.num_classes, 2, 2**31 - 1)
+        check_str("name", self.name)
+        check_mapping("info", self.info)
         for split in ("train", "test"):
             y = getattr(self, f"y_{split}")
             if y.numel() and (int(y.min()) < 0 or int(y.max()) >= self.num_classes):
@@ -149,7 +161,7 @@ class ArrayData:
     ) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
         """Endless training batches: each epoch a fresh permutation from a generator seeded with ``seed``."""
         batch_size = _check_int("batch_size", batch_size, 1)
-        seed = _check_int("seed", seed, 0)
+        seed = check_seed("seed", seed)
         n = len(self.y_train)
         if batch_size > n:
             raise ValueError(f"batch_size must be <= the {n} training examples of {self.name!r}, got {batch_size}")
@@ -215,14 +227,17 @@ def stratified_split(target: np.ndarray, test_fraction: float, seed: int) -> tup
     remainders get the leftover ones, ties to the smaller class index), each class's picks drawn from
     ``numpy.random.default_rng(seed)`` -- the same counts as scikit-learn's ``train_test_split(stratify=...)``.
     """
-    if not (isinstance(test_fraction, (float, int)) and not isinstance(test_fraction, bool)):
-        raise TypeError(f"test_fraction must be a number, got {test_fraction!r}")
-    if not 0.0 < test_fraction < 1.0:
-        raise ValueError(f"test_fraction must be strictly between 0 and 1, got {test_fraction}")
-    seed = _check_int("split_seed", seed, 0)
+    test_fraction = check_real("test_fraction", test_fraction, 0.0, 1.0, low_open=True, high_open=True)
+    seed = check_seed("split_seed", seed)
     classes, counts = np.unique(target, return_counts=True)
     n = len(target)
     n_test = math.ceil(test_fraction * n)
+    if not 1 <= n_test <= n - 1:
+        # an empty split would give NaN statistics (mean of nothing) with only a RuntimeWarning
+        raise ValueError(
+            f"test_fraction={test_fraction!r} leaves {n - n_test} training and {n_test} test examples of {n}: "
+            "both splits need at least one"
+        )
     exact = n_test * counts / n
     per_class = np.floor(exact).astype(int)
     leftover = n_test - per_class.sum()
@@ -256,6 +271,12 @@ def load_digits(
     the file's SHA-256 must equal :data:`DIGITS_SHA256` (a missing or altered file raises
     :class:`DataFileError` naming the file and how to restore it).
     """
+    check_bool("standardize", standardize)
+    check_bool("flatten", flatten)
+    if path is not None and not isinstance(path, (str, Path)):
+        raise TypeError(f"path must be a str, a Path or None, got {type(path).__name__}")
+    test_fraction = check_real("test_fraction", test_fraction, 0.0, 1.0, low_open=True, high_open=True)
+    check_seed("split_seed", split_seed)
     images, target = _read_digits(Path(path) if path is not None else DIGITS_PATH)
     train_idx, test_idx = stratified_split(target, test_fraction, split_seed)
     x = images.reshape(len(images), -1).astype(np.float64)
@@ -301,6 +322,12 @@ class DigitsDataset(VisionDataset):
         standardize: bool = True,
         flatten: bool = True,
     ) -> None:
+        if root is not None and not isinstance(root, (str, Path)):
+            raise TypeError(f"root must be a str, a Path or None, got {type(root).__name__}")
+        check_bool("train", train)
+        for name, fn in (("transform", transform), ("target_transform", target_transform)):
+            if fn is not None and not callable(fn):
+                raise TypeError(f"{name} must be callable or None, got {type(fn).__name__}")
         root = Path(root) if root is not None else DIGITS_PATH.parent
         super().__init__(str(root), transform=transform, target_transform=target_transform)
         data = load_digits(
@@ -355,12 +382,11 @@ class SequenceTask:
     seed: int = 0
 
     def __post_init__(self) -> None:
-        if self.kind not in SEQUENCE_KINDS:
-            raise ValueError(f"kind must be one of {sorted(SEQUENCE_KINDS)}, got {self.kind!r}")
-        _check_int("length", self.length, 1)
-        _check_int("vocab", self.vocab, 2)
-        _check_int("eval_size", self.eval_size, 1)
-        _check_int("seed", self.seed, 0)
+        check_choice("kind", self.kind, sorted(SEQUENCE_KINDS))
+        _check_int("length", self.length, 1, 4096)
+        _check_int("vocab", self.vocab, 2, 2**31 - 1)
+        _check_int("eval_size", self.eval_size, 1, MAX_ITEMS // max(1, min(self.length, MAX_ITEMS)))
+        check_seed("seed", self.seed)
 
     @property
     def name(self) -> str:
@@ -377,10 +403,14 @@ class SequenceTask:
 
     def target(self, x: torch.Tensor) -> torch.Tensor:
         """The target sequence(s) for input sequence(s) ``x`` (last dimension = positions)."""
+        check_tensor("x", x, ndim=range(1, 9), floating=False)
         return SEQUENCE_KINDS[self.kind](x)
 
     def sample(self, n: int, generator: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
         """``n`` random sequences and their targets, drawn from ``generator`` (on the CPU)."""
+        n = _check_int("n", n, 1, MAX_ITEMS // self.length)
+        if not isinstance(generator, torch.Generator):
+            raise TypeError(f"generator must be a torch.Generator, got {type(generator).__name__}")
         x = torch.randint(self.vocab, (n, self.length), generator=generator)
         return x, self.target(x)
 
@@ -388,8 +418,8 @@ class SequenceTask:
         self, batch_size: int, *, seed: int, device: str | torch.device = "cpu"
     ) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
         """Endless fresh training batches from a CPU generator seeded with ``seed`` (same on every device)."""
-        batch_size = _check_int("batch_size", batch_size, 1)
-        seed = _check_int("seed", seed, 0)
+        batch_size = _check_int("batch_size", batch_size, 1, MAX_ITEMS // self.length)
+        seed = check_seed("seed", seed)
         return self._batches(batch_size, seed, _device(device))
 
     def _batches(self, batch_size: int, seed: int, device: torch.device) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
@@ -418,19 +448,22 @@ class SequenceTask:
 SHAKESPEARE_SHA256 = "e2a2f72e60c8dd427f029fb2003725755ea51f2c6bc0e8fa67a1aea35b416146"
 #: Where the course keeps its text corpus (Hamlet and Macbeth, plain ASCII; see ``data/README.md``).
 SHAKESPEARE_PATH = Path(__file__).resolve().parent.parent / "data" / "shakespeare.txt"
+#: Where Macbeth starts in the shipped file (Hamlet comes first).
+MACBETH_FIRST_LINE = "FIRST WITCH:\nWhen shall we three meet again"
 
 
 @dataclass(eq=False)
 class TextCorpus:
     """A character-level language-modelling corpus held in memory: next-character prediction on fixed windows.
 
-    text is split at character floor((1 - val_fraction) * len(text)) into a training part and a validation
+    ``text`` is split at character ``floor((1 - val_fraction) * len(text))`` into a training part and a validation
     part (the end of the corpus: Macbeth's last scenes for the shipped file). The vocabulary is the sorted set of
-    characters of the WHOLE text, so it is fixed by the file, not by the split. A batch is batch_size windows of
-    context + 1 characters starting at uniform random offsets of the training part: x = the first
-    context characters, y = the same window shifted by one (the targets of a causal model, as in
-    nanoGPT's get_batch). The validation set is eval_windows evenly spaced windows of the validation part,
-    the same for every run. Loss is in nats per character; the uniform prediction scores ln(vocab_size).
+    characters of the WHOLE text, so it is fixed by the file, not by the split; ``alphabet`` fixes it to its
+    characters instead (two corpora that share one model share it). A batch is ``batch_size`` windows of
+    ``context + 1`` characters starting at uniform random offsets of the training part: ``x`` = the first
+    ``context`` characters, ``y`` = the same window shifted by one (the targets of a causal model, as in
+    nanoGPT's ``get_batch``). The validation set is ``eval_windows`` evenly spaced windows of the validation part,
+    the same for every run. Loss is in nats per character; the uniform prediction scores ``ln(vocab_size)``.
     """
 
     text: str
@@ -438,6 +471,7 @@ class TextCorpus:
     val_fraction: float = 0.1
     eval_windows: int = 512
     name: str = "text"
+    alphabet: str | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.text, str):
@@ -448,7 +482,13 @@ class TextCorpus:
             raise TypeError(f"val_fraction must be a real number, got {self.val_fraction!r}")
         if not 0.0 < float(self.val_fraction) < 1.0:
             raise ValueError(f"val_fraction must be in (0, 1), got {self.val_fraction!r}")
-        self.vocab = sorted(set(self.text))
+        if self.alphabet is not None:
+            if not isinstance(self.alphabet, str):
+                raise TypeError(f"alphabet must be a string or None, got {type(self.alphabet).__name__}")
+            missing = sorted(set(self.text) - set(self.alphabet))
+            if missing:
+                raise ValueError(f"alphabet must cover every character of text, missing {missing[:10]!r}")
+        self.vocab = sorted(set(self.text if self.alphabet is None else self.alphabet))
         if len(self.vocab) < 2:
             raise ValueError("text must hold at least two distinct characters")
         self._index = {c: i for i, c in enumerate(self.vocab)}
@@ -477,11 +517,26 @@ class TextCorpus:
 
     @property
     def chance_loss(self) -> float:
-        """Cross-entropy of the uniform prediction, ln(vocab_size)."""
+        """Cross-entropy of the uniform prediction, ``ln(vocab_size)``."""
         return math.log(self.vocab_size)
 
+    def reference_losses(self) -> dict[str, float]:
+        """Validation cross-entropy (nats per character) of two models with no context and one character of it,
+        fitted by counting the training part (add-one smoothing): ``{"unigram": ..., "bigram": ...}``. A model
+        below the bigram loss is using more than the previous character."""
+        v = self.vocab_size
+        train, val = self.train_ids.numpy(), self.val_ids.numpy()
+        uni = np.bincount(train, minlength=v) + 1.0
+        uni_loss = -np.mean(np.log(uni[val] / uni.sum()))
+        pairs = np.zeros((v, v))
+        np.add.at(pairs, (train[:-1], train[1:]), 1.0)
+        pairs += 1.0
+        cond = pairs / pairs.sum(axis=1, keepdims=True)
+        bi_loss = -np.mean(np.log(cond[val[:-1], val[1:]]))
+        return {"unigram": float(uni_loss), "bigram": float(bi_loss)}
+
     def encode(self, text: str) -> torch.Tensor:
-        """Character ids (int64) of text; a character outside the vocabulary is a ValueError naming it."""
+        """Character ids (int64) of ``text``; a character outside the vocabulary is a ``ValueError`` naming it."""
         if not isinstance(text, str):
             raise TypeError(f"text must be a string, got {type(text).__name__}")
         missing = sorted(set(text) - set(self._index))
@@ -499,7 +554,7 @@ class TextCorpus:
     def batches(
         self, batch_size: int, *, seed: int, device: str | torch.device = "cpu"
     ) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
-        """Endless training batches of random windows, fully determined by seed (same on every device)."""
+        """Endless training batches of random windows, fully determined by ``seed`` (same on every device)."""
         batch_size = _check_int("batch_size", batch_size, 1)
         seed = _check_int("seed", seed, 0)
         return self._batches(batch_size, seed, _device(device))
@@ -514,7 +569,7 @@ class TextCorpus:
             yield window[:, :-1].to(device), window[:, 1:].to(device)
 
     def eval_set(self) -> tuple[torch.Tensor, torch.Tensor]:
-        """The fixed validation windows (x, y) (CPU): evenly spaced over the validation part."""
+        """The fixed validation windows ``(x, y)`` (CPU): evenly spaced over the validation part."""
         high = len(self.val_ids) - self.context - 1
         n = min(self.eval_windows, high + 1)
         start = torch.linspace(0, high, n).round().long().unsqueeze(1)
@@ -535,11 +590,15 @@ def load_text(
     val_fraction: float = 0.1,
     eval_windows: int = 512,
     verify: bool = True,
+    play: str | None = None,
 ) -> TextCorpus:
     """The shipped corpus (``data/shakespeare.txt``, hash-checked) or another UTF-8 text file, as a :class:`TextCorpus`.
 
     With the default path the file's SHA-256 must equal :data:`SHAKESPEARE_SHA256`; a missing or altered file is a
     :class:`DataFileError` that names the file and how to restore it. Nothing is ever downloaded.
+
+    ``play="hamlet"`` or ``"macbeth"`` keeps one of the shipped file's two plays (each split 90/10 on its own) with
+    the vocabulary of the whole file, so a model pre-trained on one can be fine-tuned on the other.
     """
     if not isinstance(verify, bool):
         raise TypeError(f"verify must be True or False, got {verify!r}")
@@ -561,4 +620,15 @@ def load_text(
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
         raise DataFileError(f"{path} is not UTF-8 text ({exc})") from None
-    return TextCorpus(text, context=context, val_fraction=val_fraction, eval_windows=eval_windows, name=path.stem)
+    alphabet = None
+    if play is not None:
+        play = check_choice("play", play, ("hamlet", "macbeth"))
+        if not shipped:
+            raise ValueError("play selects a part of the shipped corpus: leave path at None to use it")
+        start = text.index(MACBETH_FIRST_LINE)  # Macbeth follows Hamlet in the shipped file
+        alphabet = "".join(sorted(set(text)))
+        text = text[:start] if play == "hamlet" else text[start:]
+    name = path.stem if play is None else play
+    return TextCorpus(
+        text, context=context, val_fraction=val_fraction, eval_windows=eval_windows, name=name, alphabet=alphabet
+    )

@@ -19,15 +19,22 @@ import math
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
 
 from warmup_course.validation import check_int as _check_int
+from warmup_course.validation import check_real as _check_real
+from warmup_course.validation import check_seed, check_tensor
 
-__all__ = ["hessian_vector_product", "stability_threshold", "top_hessian_eigenvalue"]
-
-
+__all__ = [
+    "hessian_vector_product",
+    "is_stable_run",
+    "normalized_weight_norm",
+    "stability_threshold",
+    "top_hessian_eigenvalue",
+]
 
 def stability_threshold(lr: float, momentum: float = 0.0) -> float:
     """The largest curvature gradient descent can follow at learning rate ``lr``: ``(2 + 2·momentum) / lr``.
@@ -36,11 +43,52 @@ def stability_threshold(lr: float, momentum: float = 0.0) -> float:
     raises it to ``(2 + 2β)/lr`` (Cohen et al. 2021, https://arxiv.org/abs/2103.00065, appendix). ``lr = 0``
     gives ``inf``.
     """
-    if isinstance(lr, bool) or not isinstance(lr, (int, float)) or not math.isfinite(lr) or lr < 0:
-        raise ValueError(f"lr must be a finite number >= 0, got {lr!r}")
-    if isinstance(momentum, bool) or not isinstance(momentum, (int, float)) or not 0 <= momentum < 1:
-        raise ValueError(f"momentum must be a number in [0, 1), got {momentum!r}")
+    lr = _check_real("lr", lr, 0.0)
+    momentum = _check_real("momentum", momentum, 0.0, 1.0, high_open=True)
     return math.inf if lr == 0 else (2.0 + 2.0 * momentum) / lr
+
+
+def normalized_weight_norm(model: nn.Module) -> float:
+    """``sqrt(sum_l ||W_l||²)`` over the weights of the layers whose output goes straight into a BatchNorm.
+
+    Such a layer is scale-invariant: BatchNorm divides by the batch's standard deviation, so ``W`` and ``cW``
+    (``c > 0``) compute the same function. Its gradient is orthogonal to ``W`` and scales as ``1/||W||``, its
+    Hessian as ``1/||W||²`` (Arora, Li & Lyu 2019, https://arxiv.org/abs/1812.03981; van Laarhoven
+    2017, https://arxiv.org/abs/1706.05350): a weight norm that grows lowers the sharpness and the effective
+    step, ``η/||W||²``. The layers are found in module order: a ``Linear``/``Conv`` followed by a
+    ``BatchNorm``. ``0.0`` when the model has none.
+    """
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+    mods = list(model.modules())
+    total = 0.0
+    norms = (nn.BatchNorm1d, nn.BatchNorm2d, nn.BatchNorm3d)
+    for m, nxt in zip(mods, mods[1:]):
+        if isinstance(m, (nn.Linear, nn.Conv1d, nn.Conv2d, nn.Conv3d)) and isinstance(nxt, norms):
+            total += float(m.weight.detach().double().pow(2).sum())
+    return math.sqrt(total)
+
+
+def is_stable_run(history: Any, *, max_rise: float = 1.2, target: float = 0.1, last: int = 5) -> bool:
+    """Notebook 01's stability criterion for one training run.
+
+    ``True`` when the run did not diverge, its training loss never rose above ``max_rise`` times its first
+    value, and the mean of its last ``last`` losses is below ``target``:
+    ``max_t L_t <= max_rise · L_0`` and ``mean(L_{T-last..T-1}) < target``. ``history`` is a
+    :class:`~warmup_course.training.History` (anything with ``diverged`` and a ``loss`` array).
+    """
+    max_rise = _check_real("max_rise", max_rise, 1.0)
+    target = _check_real("target", target, 0.0, low_open=True)
+    last = _check_int("last", last, 1, 10**8)
+    loss = getattr(history, "loss", None)
+    if not hasattr(history, "diverged") or loss is None:
+        raise TypeError(f"history must be a History (with .diverged and .loss), got {type(history).__name__}")
+    values = np.asarray(loss, dtype=float)
+    if values.ndim != 1 or values.size == 0:
+        raise ValueError("history must have a non-empty 1-D loss array")
+    if bool(history.diverged) or not np.isfinite(values).all():
+        return False
+    return bool(values.max() <= max_rise * values[0] and values[-last:].mean() < target)
 
 
 def _params(model: nn.Module) -> list[nn.Parameter]:
@@ -70,8 +118,23 @@ class _FrozenBuffers:
 def _gradient(model: nn.Module, inputs: torch.Tensor, targets: torch.Tensor,
               loss_fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor]) -> tuple[list[torch.Tensor], list]:
     params = _params(model)
-    out = model(inputs)
-    loss = loss_fn(out.flatten(0, -2), targets.flatten()) if out.ndim > 2 else loss_fn(out, targets)
+    check_tensor("inputs", inputs, ndim=range(1, 9))
+    check_tensor("targets", targets, ndim=range(1, 9))
+    if not callable(loss_fn):
+        raise TypeError(f"loss_fn must be callable (outputs, targets) -> loss, got {type(loss_fn).__name__}")
+    if len(inputs) != len(targets):
+        raise ValueError(f"inputs and targets must hold the same number of examples, got {len(inputs)} and {len(targets)}")
+    try:
+        out = model(inputs)
+    except (RuntimeError, ValueError, TypeError) as exc:  # shape or dtype mismatch: name the argument
+        raise ValueError(f"model cannot take inputs of shape {tuple(inputs.shape)} ({inputs.dtype}): {exc}") from None
+    try:
+        loss = loss_fn(out.flatten(0, -2), targets.flatten()) if out.ndim > 2 else loss_fn(out, targets)
+    except (RuntimeError, ValueError, TypeError, IndexError) as exc:
+        raise ValueError(f"loss_fn cannot compare the model's outputs {tuple(out.shape)} with targets of shape "
+                         f"{tuple(targets.shape)} ({targets.dtype}): {exc}") from None
+    if not isinstance(loss, torch.Tensor) or loss.numel() != 1:
+        raise TypeError(f"loss_fn must return a scalar tensor, got {type(loss).__name__}")
     if not torch.isfinite(loss):
         raise ValueError(f"the loss at these parameters is not finite ({loss.item()}): no Hessian to measure")
     grads = torch.autograd.grad(loss, params, create_graph=True)
@@ -93,6 +156,8 @@ def hessian_vector_product(
     the Hessian of the loss the optimizer sees.
     """
     params = _params(model)
+    if not isinstance(vector, (list, tuple)) or not all(isinstance(v, torch.Tensor) for v in vector):
+        raise TypeError(f"vector must be a list of tensors (one per trainable parameter), got {type(vector).__name__}")
     if len(vector) != len(params) or any(v.shape != p.shape for v, p in zip(vector, params)):
         raise ValueError("vector must hold one tensor per trainable parameter, with the parameter's shape")
     with _FrozenBuffers(model), torch.enable_grad():
@@ -127,10 +192,9 @@ def top_hessian_eigenvalue(
     backward and at most ``iters`` double-backward passes. The model's buffers are restored and its parameters
     are not changed; it runs inside ``torch.no_grad()`` too (e.g. as a ``train(..., probes=...)`` probe).
     """
-    iters = _check_int("iters", iters, 1)
-    if isinstance(tol, bool) or not isinstance(tol, (int, float)) or not tol >= 0:
-        raise ValueError(f"tol must be a number >= 0, got {tol!r}")
-    seed = _check_int("seed", seed, 0)
+    iters = _check_int("iters", iters, 1, 10_000)
+    tol = _check_real("tol", tol, 0.0)
+    seed = check_seed("seed", seed)
     _params(model)
     with _FrozenBuffers(model), torch.enable_grad():
         params, grads = _gradient(model, inputs, targets, loss_fn)

@@ -16,6 +16,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+__all__ = [
+    "OK", "WARN", "FAIL", "Check", "CHECKS", "check_python", "check_import", "check_torchvision", "check_text",
+    "check_widgets_extension", "check_matplotlib", "check_data", "check_threads", "check_gpu",
+    "estimate_course_seconds", "results", "run",
+]
+
 # The course's measured cost on the reference machine (2 CPU cores; figures from benchmarks/bench_notebooks.py
 # and from _probe() below). The estimate scales the course time by how much slower this machine runs the probe.
 REFERENCE_COURSE_SECONDS = 85.0  # bench_notebooks.py total, 2026-11: 82 s
@@ -123,7 +129,11 @@ def check_threads() -> Check:
     from warmup_course.runtime import default_threads
 
     cores = os.cpu_count() or 1
-    return Check(OK, "cpu threads", f"{cores} cores; course runs torch on {default_threads()} thread(s)")
+    try:
+        threads = default_threads()
+    except ValueError as exc:  # a bad WARMUP_COURSE_THREADS: the doctor reports it, never crashes on it
+        return Check(FAIL, "cpu threads", f"{cores} cores; {exc}")
+    return Check(OK, "cpu threads", f"{cores} cores; course runs torch on {threads} thread(s)")
 
 
 def check_gpu() -> Check:
@@ -158,6 +168,9 @@ def _probe() -> float:
 
 def estimate_course_seconds(probe_seconds: float) -> float:
     """Reference course time scaled by this machine's probe time relative to the reference machine's."""
+    from warmup_course.validation import check_real
+
+    probe_seconds = check_real("probe_seconds", probe_seconds, 0.0)
     return REFERENCE_COURSE_SECONDS * probe_seconds / REFERENCE_PROBE_SECONDS
 
 
@@ -177,23 +190,37 @@ CHECKS: list[Callable[[], Check]] = [
 ]
 
 
+def _safe(check: Callable[[], Check]) -> Check:
+    """``check()``, or a FAIL line naming what went wrong: the doctor runs on broken machines and must never
+    crash (a check that raises is itself a finding)."""
+    try:
+        return check()
+    except Exception as exc:  # noqa: BLE001 - reported, not raised
+        name = getattr(check, "__name__", "check")
+        return Check(FAIL, name.removeprefix("check_") if name != "<lambda>" else "check", f"{type(exc).__name__}: {exc}")
+
+
 def results() -> list[Check]:
     """Run every check and return the results (no printing)."""
-    return [c() for c in CHECKS]
+    return [_safe(c) for c in CHECKS]
 
 
 def run(out=None) -> int:
     """Run every check, print the report, return the exit code (0: all OK, 1: a FAIL)."""
     out = out or sys.stdout
-    results = [c() for c in CHECKS]
+    results = [_safe(c) for c in CHECKS]
     for r in results:
         print(r.line(), file=out)
     failed = [r for r in results if r.status == FAIL]
     if not any(r.name == "torch" and r.status == FAIL for r in results):
-        probe = _probe()
-        est = estimate_course_seconds(probe)
-        print(f"INFO  {'course time':<22} about {est / 60:.1f} min to execute every notebook here "
-              f"(probe {probe:.2f} s; reference {REFERENCE_COURSE_SECONDS / 60:.1f} min)", file=out)
+        try:
+            probe = _probe()
+        except Exception as exc:  # noqa: BLE001 - e.g. a bad WARMUP_COURSE_THREADS (already a FAIL line above)
+            print(f"INFO  {'course time':<22} not estimated: {type(exc).__name__}: {exc}", file=out)
+        else:
+            est = estimate_course_seconds(probe)
+            print(f"INFO  {'course time':<22} about {est / 60:.1f} min to execute every notebook here "
+                  f"(probe {probe:.2f} s; reference {REFERENCE_COURSE_SECONDS / 60:.1f} min)", file=out)
     print(f"{len(results) - len(failed)}/{len(results)} checks OK" + (f", {len(failed)} FAILED" if failed else ""),
           file=out)
     return 1 if failed else 0

@@ -23,22 +23,23 @@ from typing import Any
 import torch
 from torch import nn
 
+from warmup_course.validation import check_bool as _check_bool
+from warmup_course.validation import check_choice, check_real, check_seed, check_tensor
 from warmup_course.validation import check_int as _check_int
 
 __all__ = ["SequenceTransformer", "cnn", "count_parameters", "mlp", "transformer"]
 
 
 
-def _check_bool(name: str, value: Any) -> bool:
-    if not isinstance(value, bool):
-        raise TypeError(f"{name} must be True or False, got {value!r}")
-    return value
+# Sizes beyond these are not "small models for a laptop": refused by name instead of exhausting memory.
+_MAX_WIDTH = 2**16
+_MAX_LAYERS = 256
 
 
 @contextmanager
 def _seeded(seed: int) -> Iterator[None]:
     """Run the body with torch's global CPU generator seeded with ``seed``, then restore its state."""
-    _check_int("seed", seed, 0)
+    check_seed("seed", seed)
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
         yield
@@ -46,6 +47,8 @@ def _seeded(seed: int) -> Iterator[None]:
 
 def count_parameters(model: nn.Module) -> int:
     """Number of trainable scalars in ``model``."""
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
     return sum(p.numel() for p in model.parameters() if p.requires_grad)
 
 
@@ -62,10 +65,10 @@ def mlp(
     The leading ``Flatten`` lets it take images ``(N, 1, 8, 8)`` as well as vectors ``(N, 64)``. Layers keep
     torch's default initialisation.
     """
-    _check_int("in_features", in_features, 1)
-    _check_int("hidden", hidden, 1)
-    _check_int("depth", depth, 0)
-    _check_int("num_classes", num_classes, 2)
+    _check_int("in_features", in_features, 1, 2**20)
+    _check_int("hidden", hidden, 1, _MAX_WIDTH)
+    _check_int("depth", depth, 0, _MAX_LAYERS)
+    _check_int("num_classes", num_classes, 2, 2**24)
     _check_bool("batchnorm", batchnorm)
     with _seeded(seed):
         layers: list[nn.Module] = [nn.Flatten()]
@@ -93,14 +96,16 @@ def cnn(
     Takes images ``(N, in_channels, image_size, image_size)`` (``load_digits(flatten=False)``); each block
     halves the image side, so ``image_size`` must be divisible by ``2 ** len(channels)``.
     """
-    _check_int("in_channels", in_channels, 1)
-    _check_int("image_size", image_size, 1)
-    _check_int("num_classes", num_classes, 2)
+    _check_int("in_channels", in_channels, 1, _MAX_WIDTH)
+    _check_int("image_size", image_size, 1, _MAX_WIDTH)
+    _check_int("num_classes", num_classes, 2, 2**24)
     _check_bool("batchnorm", batchnorm)
     if isinstance(channels, (str, bytes)) or not isinstance(channels, Sequence) or not channels:
         raise TypeError(f"channels must be a non-empty sequence of ints, got {channels!r}")
+    if len(channels) > 30:
+        raise ValueError(f"channels must have at most 30 entries (each block halves the image), got {len(channels)}")
     for c in channels:
-        _check_int("channels[i]", c, 1)
+        _check_int("channels[i]", c, 1, _MAX_WIDTH)
     if image_size % (2 ** len(channels)):
         raise ValueError(
             f"image_size must be divisible by 2 ** len(channels) = {2 ** len(channels)}, got image_size={image_size}"
@@ -119,6 +124,21 @@ def cnn(
         return nn.Sequential(*layers)
 
 
+def _check_transformer_args(vocab: Any, length: Any, d_model: Any, heads: Any, layers: Any, ff: Any, norm: Any,
+                            dropout: Any) -> None:
+    """The checks shared by :func:`transformer` and a directly built :class:`SequenceTransformer`."""
+    _check_int("vocab", vocab, 2, 2**24)
+    _check_int("length", length, 1, _MAX_WIDTH)
+    _check_int("d_model", d_model, 1, _MAX_WIDTH)
+    _check_int("heads", heads, 1, _MAX_WIDTH)
+    _check_int("layers", layers, 1, _MAX_LAYERS)
+    _check_int("ff", ff, 1, _MAX_WIDTH)
+    check_choice("norm", norm, ("post", "pre"))
+    if d_model % heads:  # torch's MultiheadAttention would fail with a bare AssertionError
+        raise ValueError(f"d_model must be divisible by heads, got d_model={d_model}, heads={heads}")
+    check_real("dropout", dropout, 0.0, 1.0, high_open=True)
+
+
 class SequenceTransformer(nn.Module):
     """Token embedding + learned positions -> ``layers`` encoder layers -> (final LN for Pre-LN) -> linear head.
 
@@ -129,6 +149,7 @@ class SequenceTransformer(nn.Module):
     """
 
     def __init__(self, vocab: int, length: int, d_model: int, heads: int, layers: int, ff: int, norm: str, dropout: float):
+        _check_transformer_args(vocab, length, d_model, heads, layers, ff, norm, dropout)
         super().__init__()
         self.vocab, self.length, self.norm = vocab, length, norm
         self.embed = nn.Embedding(vocab, d_model)
@@ -147,6 +168,7 @@ class SequenceTransformer(nn.Module):
         self.head = nn.Linear(d_model, vocab)
 
     def forward(self, tokens: torch.Tensor) -> torch.Tensor:
+        check_tensor("tokens", tokens, ndim=2, floating=False)
         if tokens.ndim != 2 or tokens.shape[1] > self.length:
             raise ValueError(f"tokens must have shape (N, L) with L <= {self.length}, got {tuple(tokens.shape)}")
         h = self.embed(tokens) + self.pos.weight[: tokens.shape[1]]
@@ -171,17 +193,6 @@ def transformer(
     Defaults are the Post-LN vs Pre-LN setting of the course: 6 layers, ``d_model`` 64, 4 heads, FF 256 with
     ReLU, learned positions, no dropout.
     """
-    _check_int("vocab", vocab, 2)
-    _check_int("length", length, 1)
-    _check_int("d_model", d_model, 1)
-    _check_int("heads", heads, 1)
-    _check_int("layers", layers, 1)
-    _check_int("ff", ff, 1)
-    if norm not in ("post", "pre"):
-        raise ValueError(f"norm must be 'post' or 'pre', got {norm!r}")
-    if d_model % heads:
-        raise ValueError(f"d_model must be divisible by heads, got d_model={d_model}, heads={heads}")
-    if isinstance(dropout, bool) or not isinstance(dropout, (int, float)) or not 0.0 <= dropout < 1.0:
-        raise ValueError(f"dropout must be a number in [0, 1), got {dropout!r}")
+    _check_transformer_args(vocab, length, d_model, heads, layers, ff, norm, dropout)
     with _seeded(seed):
         return SequenceTransformer(vocab, length, d_model, heads, layers, ff, norm, float(dropout))

@@ -18,13 +18,13 @@ so importing :mod:`warmup_course` (or this module) never loads transformers, tim
 
 from __future__ import annotations
 
-import math
-import numbers
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 import torch
+
+from warmup_course.validation import MAX_ITEMS, check_int, check_real
 
 __all__ = ["record_lrs"]
 
@@ -64,12 +64,8 @@ def record_lrs(
     """
     if not callable(make_scheduler):
         raise TypeError(f"make_scheduler must be callable (optimizer -> scheduler), got {type(make_scheduler).__name__}")
-    if isinstance(steps, bool) or not isinstance(steps, numbers.Integral) or steps < 1:
-        raise ValueError(f"steps must be an int >= 1, got {steps!r}")
-    if isinstance(peak_lr, bool) or not isinstance(peak_lr, numbers.Real) or not (
-        math.isfinite(peak_lr) and peak_lr > 0
-    ):
-        raise ValueError(f"peak_lr must be a finite number > 0, got {peak_lr!r}")
+    steps = check_int("steps", steps, 1, MAX_ITEMS)
+    peak_lr = check_real("peak_lr", peak_lr, 0.0, low_open=True)
     if step is not None and not callable(step):
         raise TypeError(f"step must be callable (scheduler, t) -> None or None, got {type(step).__name__}")
     if optimizer_cls is None:

@@ -40,7 +40,9 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Rectangle
 from matplotlib.transforms import ScaledTranslation, blended_transform_factory
 
+from warmup_course.validation import MAX_ITEMS, check_array, check_choice, check_int, check_real, describe
 from warmup_course.validation import check_int as _check_int
+from warmup_course.validation import check_mapping as _check_mapping_06
 
 __all__ = [
     "OKABE_ITO",
@@ -53,6 +55,13 @@ __all__ = [
     "plot_training",
     "plot_sweep",
     "plot_diagnostics",
+    "plot_quadratic_runs",
+    "plot_stability_sweep",
+    "plot_first_updates",
+    "plot_sharpness",
+    "plot_range_test",
+    "composition_values",
+    "plot_composition",
 ]
 
 #: Okabe-Ito colours, ordered for contrast on white (yellow, weakest on white, last).
@@ -125,9 +134,7 @@ _METRIC_LABELS = {
 
 def color(i: int) -> str:
     """The ``i``-th Okabe-Ito colour (cycling)."""
-    if isinstance(i, bool) or not isinstance(i, numbers.Integral):
-        raise TypeError(f"i must be an int, got {i!r} ({type(i).__name__})")
-    return OKABE_ITO[int(i) % len(OKABE_ITO)]
+    return OKABE_ITO[check_int("i", i) % len(OKABE_ITO)]  # any int: the colours cycle
 
 
 @contextlib.contextmanager
@@ -160,22 +167,17 @@ def _finish(fig: Figure, own: bool) -> Figure:
 
 
 def _check_positive(name: str, value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a number, got {value!r} ({type(value).__name__})")
-    if not (math.isfinite(value) and value > 0):
-        raise ValueError(f"{name} must be a finite number > 0, got {value!r}")
-    return float(value)
+    return check_real(name, value, 0.0, low_open=True)
 
 
 def _check_choice(name: str, value: Any, choices: Sequence[Any]) -> Any:
-    if value not in choices or isinstance(value, bool) and True not in choices:
-        raise ValueError(f"{name} must be one of {', '.join(map(repr, choices))}; got {value!r}")
-    return value
+    return check_choice(name, value, choices)
 
 
 def _check_flag(name: str, value: Any) -> bool | None:
+    """True, False, or None (automatic)."""
     if value is not None and not isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"{name} must be True, False or None (automatic), got {value!r}")
+        raise TypeError(f"{name} must be True, False or None (automatic), got {describe(value)}")
     return None if value is None else bool(value)
 
 
@@ -227,6 +229,15 @@ def _as_runs(runs: Runs, name: str = "runs") -> dict[str, list[Any]]:
     )
 
 
+def _with_updates(data: dict[str, list[Any]], name: str = "runs") -> dict[str, list[Any]]:
+    """``data`` if every History recorded at least one update (an empty one would draw an empty axis, silently)."""
+    for label, hs in data.items():
+        for h in hs:
+            if len(h.step) == 0:
+                raise ValueError(f"{name}[{label!r}] holds a History with 0 updates: nothing to plot")
+    return data
+
+
 def _series(h: Any, metric: str, name: str = "metric") -> tuple[np.ndarray, np.ndarray]:
     """(steps, values) of a per-update field or an eval metric of one History."""
     if metric in _PER_UPDATE:
@@ -270,23 +281,32 @@ def _smooth(values: np.ndarray, window: int | None) -> np.ndarray:
 
 
 def _schedule_values(label: str, schedule: Any, steps: int) -> np.ndarray:
+    name = f"schedules[{label!r}]"
     if hasattr(schedule, "values") and callable(schedule.values) and callable(schedule):
-        values = np.asarray(schedule.values(steps), dtype=float)
+        values = check_array(name, schedule.values(steps), ndim=1)
     elif isinstance(schedule, (np.ndarray, list, tuple)):
-        values = np.asarray(schedule, dtype=float)
-        if values.ndim != 1:
-            raise ValueError(f"schedules[{label!r}] must be one-dimensional, got shape {values.shape}")
+        values = check_array(name, schedule, ndim=1)
         if len(values) < steps:
             raise ValueError(f"schedules[{label!r}] has {len(values)} values, fewer than steps={steps}")
         values = values[:steps]
     elif callable(schedule):  # e.g. a LambdaLR lambda: int -> float
-        values = np.asarray([float(schedule(t)) for t in range(steps)], dtype=float)
+        values = check_array(name, [_multiplier(name, schedule(t), t) for t in range(steps)], ndim=1)
     else:
         raise TypeError(
             f"schedules[{label!r}] must be a Schedule, an array of values or a function step -> multiplier, "
             f"got {type(schedule).__name__}"
         )
+    # -inf or NaN would silently break the axis limits (and a log axis): refuse them by name
+    bad = np.flatnonzero(~np.isfinite(values))
+    if bad.size:
+        raise ValueError(f"{name} must be finite, got {values[bad[0]]!r} at step {int(bad[0])}")
     return values
+
+
+def _multiplier(name: str, value: Any, t: int) -> float:
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name}(t) must return a number, got {describe(value)} at t={t}")
+    return float(value)
 
 
 def plot_schedules(
@@ -314,7 +334,7 @@ def plot_schedules(
         raise TypeError(f"schedules must be a mapping label -> schedule, got {type(schedules).__name__}")
     if not schedules:
         raise ValueError("schedules must not be empty")
-    steps = _check_int("steps", steps, 1)
+    steps = _check_int("steps", steps, 1, MAX_ITEMS)
     peak_lr = _check_positive("peak_lr", peak_lr)
     if log not in (False, True, "both") or isinstance(log, (int, float)) and not isinstance(log, bool):
         raise ValueError(f"log must be False, True or 'both', got {log!r}")
@@ -542,7 +562,7 @@ def plot_training(
     which is capped at 10x the largest starting value), and the legend gives ``k/n diverged`` per
     configuration whenever any run in the figure diverged.
     """
-    data = _as_runs(runs)
+    data = _with_updates(_as_runs(runs))
     if not isinstance(metric, str):
         raise TypeError(f"metric must be a str, got {type(metric).__name__}")
     for hs in data.values():
@@ -551,10 +571,10 @@ def plot_training(
         raise TypeError(f"lr must be True or False, got {lr!r}")
     _check_choice("spread", spread, ("auto", "lines", "minmax", "iqr"))
     if smooth is not None:
-        smooth = _check_int("smooth", smooth, 1)
+        smooth = _check_int("smooth", smooth, 1, MAX_ITEMS)
     log = _check_flag("log", log)
     if steps is not None:
-        steps = _check_int("steps", steps, 1)
+        steps = _check_int("steps", steps, 1, MAX_ITEMS)
     if title is not None and not isinstance(title, str):
         raise TypeError(f"title must be a str or None, got {type(title).__name__}")
     if steps is not None:
@@ -634,7 +654,7 @@ def plot_diagnostics(
         lr: add the learning rate as a last panel.
         title: optional figure title.
     """
-    data = _as_runs(runs)
+    data = _with_updates(_as_runs(runs))
     if isinstance(metrics, str):
         metrics = (metrics,)
     if not isinstance(metrics, Sequence) or not metrics:
@@ -645,7 +665,7 @@ def plot_diagnostics(
     _check_choice("spread", spread, ("auto", "lines", "minmax", "iqr"))
     log = _check_flag("log", log)
     if steps is not None:
-        steps = _check_int("steps", steps, 1)
+        steps = _check_int("steps", steps, 1, MAX_ITEMS)
         data = {k: [_truncate(h, steps) for h in hs] for k, hs in data.items()}
     if not isinstance(lr, (bool, np.bool_)):
         raise TypeError(f"lr must be True or False, got {lr!r}")
@@ -868,3 +888,640 @@ def _divergence_strip(ax: Axes, per_line: dict[str, list[Any]], log: bool) -> No
 
 def _first_alive(hs: list[Any]) -> Any:
     return next((h for h in hs if not h.diverged), None)
+
+
+# ------------------------------------------------------------------------------ notebook 01's own figures
+
+
+def _check_runs_mapping(name: str, runs: Any) -> dict[str, list[Any]]:
+    if not isinstance(runs, Mapping) or not runs:
+        raise TypeError(f"{name} must be a non-empty mapping label -> list of Histories, got {type(runs).__name__}")
+    out = {}
+    for k, hs in runs.items():
+        if not isinstance(k, str):
+            raise TypeError(f"{name} keys must be str labels, got {k!r}")
+        hs = [hs] if _is_history(hs) else hs
+        if isinstance(hs, (str, bytes)) or not isinstance(hs, Sequence) or not hs or not all(map(_is_history, hs)):
+            raise TypeError(f"{name}[{k!r}] must be a History or a non-empty list of Histories")
+        out[k] = list(hs)
+    return out
+
+
+def plot_quadratic_runs(panels: Mapping[str, Any], *, edges: Mapping[str, float] | None = None) -> Figure:
+    """Gradient descent on ``½λx²`` (:mod:`warmup_course.quadratic`): one panel per entry of ``panels``.
+
+    ``panels`` maps a panel title to ``(what, {label: QuadraticRun})`` with ``what`` either ``"loss"`` (the loss
+    ``½λ_t x_t²`` per update, log scale) or ``"lr_times_curvature"`` (``η_t λ_t``, against the edge). ``edges``
+    maps a panel title to a horizontal line to draw there (the edge ``2`` or ``2 + 2β``). Panels are laid out in
+    rows of two.
+    """
+    if not isinstance(panels, Mapping) or not panels:
+        raise TypeError(f"panels must be a non-empty mapping title -> (what, runs), got {type(panels).__name__}")
+    edges = dict(edges or {})
+    for k, v in edges.items():
+        if k not in panels:
+            raise ValueError(f"edges names a panel that does not exist: {k!r}")
+        _check_positive("edges", v)
+    for title, spec in panels.items():
+        if not isinstance(title, str) or not isinstance(spec, tuple) or len(spec) != 2:
+            raise TypeError(f"panels[{title!r}] must be a tuple (what, {{label: QuadraticRun}})")
+        _check_choice("what", spec[0], ("loss", "lr_times_curvature"))
+        if not isinstance(spec[1], Mapping) or not spec[1] or \
+                not all(hasattr(r, "loss") and hasattr(r, "lr") for r in spec[1].values()):
+            raise TypeError(f"panels[{title!r}] must hold a non-empty mapping label -> QuadraticRun")
+    n = len(panels)
+    ncols = 2 if n > 1 else 1
+    nrows = math.ceil(n / ncols)
+    with style_context():
+        fig, axes = _new_figure(nrows, ncols, figsize=(5.6 * ncols, 3.5 * nrows), squeeze=False)
+        flat = list(axes.ravel())
+        for a in flat[n:]:
+            a.set_visible(False)
+        for a, (title, (what, runs)) in zip(flat, panels.items()):
+            for i, (label, r) in enumerate(runs.items()):
+                if what == "loss":
+                    y = np.where(np.isfinite(r.loss), r.loss, np.nan)
+                    a.plot(np.arange(len(y)), y, color=color(i), label=label)
+                    a.set_yscale("log")
+                    a.set_ylabel("loss ½λx² (log scale)")
+                else:
+                    a.plot(np.arange(len(r.lr)), r.lr * r.curvature, color=color(i), label=label)
+                    a.set_ylabel("η_t · λ_t")
+            finite = np.asarray([v for rr in runs.values() for v in rr.loss if np.isfinite(v) and v > 0])
+            if what == "loss" and finite.size:  # at most 12 decades below the start: enough to see a run converge
+                start = float(np.max([rr.loss[0] for rr in runs.values()]))
+                a.set_ylim(max(finite.min(), start * 1e-12) / 2, finite.max() * 2)
+            if title in edges:
+                a.axhline(edges[title], color="#444444", ls="--", lw=1.3,
+                          label=f"edge: ηλ = {edges[title]:g}" if what != "loss" else None)
+            a.set_title(title)
+            a.set_xlabel(STEP_LABEL)
+            a.set_xlim(left=0)
+            a.legend(loc="best", fontsize=8.5)
+    return _finish(fig, True)
+
+
+def _stable_marks(h: Any, stable: Callable[[Any], bool]) -> str:
+    return "diverged" if h.diverged else ("stable" if stable(h) else "unstable")
+
+
+def plot_stability_sweep(
+    sweeps: Mapping[str, Mapping[float, Any]],
+    stable: Callable[[Any], bool],
+    *,
+    title: str | None = None,
+) -> Figure:
+    """Final training loss and test accuracy against the peak learning rate, one colour per configuration.
+
+    ``sweeps`` maps a label to ``{peak_lr: [History, ...]}`` (one History per seed). Every seed is a marker:
+    filled when ``stable(history)`` holds, hollow when it trained but was not stable, and an ``x`` in the grey
+    strip at the top when it diverged. The line is the median over *all* seeds, a diverged seed counting as the
+    worst value (loss +inf, accuracy 0), so a configuration where most seeds fail has no line point there.
+    The x ticks are the swept learning rates (log scale).
+    """
+    if not isinstance(sweeps, Mapping) or not sweeps:
+        raise TypeError(f"sweeps must be a non-empty mapping label -> {{lr: Histories}}, got {type(sweeps).__name__}")
+    if not callable(stable):
+        raise TypeError(f"stable must be a callable History -> bool, got {type(stable).__name__}")
+    if title is not None and not isinstance(title, str):
+        raise TypeError(f"title must be a str or None, got {type(title).__name__}")
+    lines = {}
+    for label, by_lr in sweeps.items():
+        if not isinstance(label, str) or not isinstance(by_lr, Mapping) or not by_lr:
+            raise TypeError(f"sweeps[{label!r}] must be a non-empty mapping lr -> list of Histories")
+        pts = []
+        for lr, hs in sorted(by_lr.items()):
+            _check_positive("sweeps' learning rates", lr)
+            hs = [hs] if _is_history(hs) else list(hs)
+            if not hs or not all(map(_is_history, hs)):
+                raise TypeError(f"sweeps[{label!r}][{lr!r}] must be a History or a list of Histories")
+            pts.append((float(lr), hs))
+        lines[label] = pts
+    all_lrs = sorted({lr for pts in lines.values() for lr, _ in pts})
+
+    def value(h: Any, metric: str) -> float:
+        if h.diverged:
+            return math.inf if metric == "loss" else 0.0
+        if metric == "loss":
+            return float(np.mean(np.asarray(h.loss)[-5:]))
+        acc = h.eval.get("test_acc", [])
+        return float(acc[-1]) if len(acc) else math.nan
+
+    panels = (("loss", "final training loss (mean of last 5 updates, log)"), ("acc", "test accuracy"))
+    n_lines = len(lines)
+    with style_context():
+        fig, axes = _new_figure(1, 2, figsize=(11.5, 4.4))
+        for a, (metric, ylabel) in zip(axes, panels):
+            for i, (label, pts) in enumerate(lines.items()):
+                c = color(i)
+                shift = (i - (n_lines - 1) / 2) * 0.035  # dodge the configurations sideways (log x)
+                xs, meds = [], []
+                for lr, hs in pts:
+                    vals = np.asarray([value(h, metric) for h in hs])
+                    x = lr * 10 ** shift
+                    med = float(np.median(vals))
+                    xs.append(lr)
+                    meds.append(med if math.isfinite(med) else np.nan)
+                    for h, v in zip(hs, vals):
+                        kind = _stable_marks(h, stable)
+                        if kind == "diverged":
+                            continue
+                        a.plot([x], [v], "o", ms=5, mec=c, mfc=c if kind == "stable" else "white", mew=1.3,
+                               alpha=0.85, zorder=3)
+                a.plot(xs, meds, "-", color=c, lw=2, zorder=2)
+            a.set_xscale("log")
+            if metric == "loss":
+                a.set_yscale("log", nonpositive="mask")
+            a.set_xticks(all_lrs, [f"{v:g}" for v in all_lrs])
+            a.xaxis.set_minor_locator(mpl.ticker.NullLocator())
+            a.set_xlabel("peak learning rate (log scale)")
+            a.set_ylabel(ylabel)
+            lo, hi = a.get_ylim()
+            if metric == "loss":
+                a.set_ylim(lo, lo * (hi / lo) ** (1 / 0.84))
+            else:
+                a.set_ylim(lo, lo + (hi - lo) / 0.84)
+            a.add_patch(Rectangle((0, 0.87), 1, 0.13, transform=a.transAxes, color="#eeeeee", lw=0, zorder=0))
+            a.text(0.01, 0.985, "diverged", transform=a.transAxes, ha="left", va="top", fontsize=8.5,
+                   color="#555555", style="italic")
+            trans = blended_transform_factory(a.transData, a.transAxes)
+            for i, pts in enumerate(lines.values()):
+                shift = (i - (n_lines - 1) / 2) * 0.035
+                for lr, hs in pts:
+                    k = sum(bool(h.diverged) for h in hs)
+                    if k:
+                        a.plot([lr * 10 ** shift], [0.945], marker="x", ms=8, mew=2, color=color(i), ls="none",
+                               transform=trans, clip_on=False, zorder=4)
+                        a.text(lr * 10 ** shift, 0.885, f"{k}/{len(hs)}", transform=trans, ha="center",
+                               va="bottom", fontsize=7.5, color=color(i), zorder=4)
+        handles = [Line2D([], [], color=color(i), lw=2, label=f"{label}: median over seeds")
+                   for i, label in enumerate(lines)]
+        handles += [
+            Line2D([], [], ls="none", marker="o", ms=6, mec="#444444", mfc="#444444", label="one seed, stable"),
+            Line2D([], [], ls="none", marker="o", ms=6, mec="#444444", mfc="white", label="one seed, unstable"),
+            Line2D([], [], ls="none", marker="x", ms=8, mew=2, color="#444444",
+                   label="k/n seeds diverged (median counts them as worst)"),
+        ]
+        fig.legend(handles=handles, loc="outside upper center", ncols=3, fontsize=8.5)
+        if title:
+            fig.suptitle(title)
+    return _finish(fig, True)
+
+
+def plot_first_updates(runs: Runs, *, steps: int = 40, weight_norm: str = "weight_norm") -> Figure:
+    """Three titled panels over the first ``steps`` updates, one thin line per seed, one colour per configuration:
+    the gradient norm ``||g||``, the update-to-parameter ratio ``||Δθ|| / ||θ||`` (all parameters), and the norm
+    ``||W||`` of the weights that feed a BatchNorm (the probe ``weight_norm``, from the evaluations)."""
+    data = _check_runs_mapping("runs", runs)
+    steps = _check_int("steps", steps, 1)
+    if not isinstance(weight_norm, str):
+        raise TypeError(f"weight_norm must be a str (a probe name), got {weight_norm!r}")
+    specs = (
+        ("grad_norm", "gradient norm ||g|| (log)", "Gradient norm"),
+        ("update_ratio", "||Δθ|| / ||θ|| (log)", "Update size relative to the parameters"),
+        (weight_norm, "||W|| of the layers before BatchNorm", "Norm of the weights before BatchNorm"),
+    )
+    with style_context():
+        fig, axes = _new_figure(1, 3, figsize=(13.5, 3.9))
+        for a, (metric, ylabel, ptitle) in zip(axes, specs):
+            for i, (label, hs) in enumerate(data.items()):
+                for h in hs:
+                    if metric in h.eval:
+                        x, y = np.asarray(h.eval_step), np.asarray(h.eval[metric], dtype=float)
+                        keep = x <= steps
+                        a.plot(x[keep], y[keep], "o-", ms=3, lw=1.2, color=color(i), alpha=0.8)
+                    else:
+                        y = np.asarray(getattr(h, metric), dtype=float)[:steps]
+                        y = np.where(y > 0, y, np.nan)
+                        a.plot(np.arange(len(y)), y, lw=1.1, color=color(i), alpha=0.8)
+            if metric != weight_norm:
+                a.set_yscale("log")
+            a.set_title(ptitle)
+            a.set_ylabel(ylabel)
+            a.set_xlabel(STEP_LABEL)
+            a.set_xlim(0, steps)
+        handles = [Line2D([], [], color=color(i), lw=2, label=f"{label} ({len(hs)} seeds, one line each)")
+                   for i, (label, hs) in enumerate(data.items())]
+        fig.legend(handles=handles, loc="outside upper center", ncols=len(handles))
+    return _finish(fig, True)
+
+
+def plot_sharpness(
+    runs: Runs,
+    edge: Callable[[float], float],
+    *,
+    warmup_steps: int | None = None,
+    metric: str = "sharpness",
+) -> Figure:
+    """The sharpness against the edge of stability, one panel per configuration.
+
+    Per panel: one thin line per seed, the median over seeds (bold) with its min-max band, the edge
+    ``edge(η_t)`` of each update's learning rate (dashed; ``inf`` at ``η_t = 0`` is not drawn), and a dotted
+    vertical line at update ``warmup_steps``. Log y axis covering every seed (nothing clipped).
+    """
+    data = _check_runs_mapping("runs", runs)
+    if not callable(edge):
+        raise TypeError(f"edge must be a callable lr -> threshold, got {type(edge).__name__}")
+    if warmup_steps is not None:
+        warmup_steps = _check_int("warmup_steps", warmup_steps, 1)
+    if not isinstance(metric, str):
+        raise TypeError(f"metric must be a str (a probe name), got {metric!r}")
+    with style_context():
+        fig, axes = _new_figure(1, len(data), figsize=(5.8 * len(data), 4.3), sharey=True, squeeze=False)
+        axes = list(axes[0])
+        for k, (a, (label, hs)) in enumerate(zip(axes, data.items())):
+            c = color(k)
+            x = np.asarray(hs[0].eval_step)
+            ys = [np.asarray(h.eval[metric], dtype=float) for h in hs if len(h.eval.get(metric, [])) == len(x)]
+            for y in ys:
+                a.plot(x, y, lw=0.8, color=c, alpha=0.45)
+            if ys:
+                stack = np.vstack(ys)
+                a.fill_between(x, np.nanmin(stack, 0), np.nanmax(stack, 0), color=c, alpha=0.15, lw=0)
+                a.plot(x, np.nanmedian(stack, 0), "o-", ms=3.5, lw=2.2, color=c)
+            lrs = np.asarray(hs[0].lr, dtype=float)
+            e = np.asarray([edge(float(v)) if v > 0 else np.nan for v in lrs])
+            a.plot(np.arange(len(e)), e, "k--", lw=1.6)
+            if warmup_steps is not None:
+                a.axvline(warmup_steps, color="#666666", ls=":", lw=1.5)
+            a.set_yscale("log")
+            a.set_title(label)
+            a.set_xlabel(STEP_LABEL)
+            a.set_xlim(left=0)
+        axes[0].set_ylabel("top Hessian eigenvalue λ (log scale)")
+        handles = [
+            Line2D([], [], color="#555555", lw=0.8, alpha=0.6, label="sharpness λ, one line per seed"),
+            Line2D([], [], color="#555555", lw=2.2, marker="o", ms=3.5, label="median over seeds (band: min-max)"),
+            Line2D([], [], color="k", ls="--", lw=1.6, label="edge of stability (2 + 2β) / η_t"),
+        ]
+        if warmup_steps is not None:
+            handles.append(Line2D([], [], color="#666666", ls=":", lw=1.5,
+                                  label=f"update {warmup_steps}: the warmup ends (right panel)"))
+        fig.legend(handles=handles, loc="outside upper center", ncols=len(handles), fontsize=8.5)
+    return _finish(fig, True)
+
+
+# ------------------------------------------------------------------------------ notebooks 00, 02, 03 (issue 8)
+
+#: Eight distinguishable colours: Okabe-Ito without its yellow (low contrast on white), plus Tol's wine.
+_DARK8 = OKABE_ITO[:7] + ("#882255",)
+_DASHES = ["-", "--", ":", "-."]
+
+
+def _curves_mapping(name: str, value: Any) -> dict[str, np.ndarray]:
+    if not isinstance(value, Mapping):
+        raise TypeError(f"{name} must be a mapping label -> values, got {describe(value)}")
+    if not value:
+        raise ValueError(f"{name} must not be empty")
+    out = {}
+    for label, v in value.items():
+        if not isinstance(label, str):
+            raise TypeError(f"{name} labels must be strings, got {describe(label)}")
+        try:
+            arr = np.asarray(v, dtype=float)
+        except (TypeError, ValueError):
+            raise TypeError(f"{name}[{label!r}] must be an array of numbers, got {describe(v)}") from None
+        if arr.ndim != 1 or arr.size == 0:
+            raise ValueError(f"{name}[{label!r}] must be a non-empty 1-d array, got shape {arr.shape}")
+        out[label] = arr
+    return out
+
+
+def plot_warmup_shapes(curves: Mapping[str, Any], *, zoom: int, title: str | None = None) -> Figure:
+    """Warmup multipliers: left, every curve on a linear axis; right, the first ``zoom`` updates on a log axis whose
+    bottom is the smallest positive value drawn (no empty decades). NaN values (e.g. RAdam before its
+    rectification switches on) are left out. Eight colours without yellow, and four dash styles."""
+    c = _curves_mapping("curves", curves)
+    zoom = check_int("zoom", zoom, 2)
+    if title is not None and not isinstance(title, str):
+        raise TypeError(f"title must be a string or None, got {describe(title)}")
+    with style_context():
+        fig, (lin, log) = _new_figure(1, 2, figsize=(11.5, 4.6))
+        smallest = math.inf
+        for i, (label, v) in enumerate(c.items()):
+            kw = dict(color=_DARK8[i % 8], ls=_DASHES[i % 4], lw=2.2 if i % 4 == 0 else 1.9, label=label)
+            lin.plot(np.arange(v.size), v, **kw)
+            z = v[:zoom]
+            log.plot(np.arange(z.size), np.where(z > 0, z, np.nan), **kw)
+            if np.any(z > 0):
+                smallest = min(smallest, float(np.nanmin(z[z > 0])))
+        lin.set(xlabel=STEP_LABEL, ylabel="LR multiplier (of the peak)", title="linear y axis", ylim=(0, 1.04))
+        log.set(xlabel=STEP_LABEL, ylabel="LR multiplier (log scale)", yscale="log",
+                title=f"first {zoom} updates, log y axis (0 is not drawn)")
+        if math.isfinite(smallest):
+            log.set_ylim(smallest / 1.5, 1.3)
+        fig.legend(*lin.get_legend_handles_labels(), loc="outside lower center", ncols=4, fontsize=9)
+        if title:
+            fig.suptitle(title)
+    return _finish(fig, True)
+
+
+def plot_first_step(sizes: Mapping[Any, Any], *, title: str | None = None) -> Figure:
+    """Histograms of ``|Δθ| / lr`` after one update, one panel per optimizer: ``sizes[(optimizer, loss_scale)]`` is
+    an array of per-weight step sizes (zeros, weights that got no gradient, are left out). Colour by optimizer,
+    line style by loss scale, log x and log y, so a spike at 1 and a spread over decades are both visible."""
+    if not isinstance(sizes, Mapping) or not sizes:
+        raise TypeError(f"sizes must be a non-empty mapping (optimizer, loss_scale) -> array, got {describe(sizes)}")
+    for key in sizes:
+        if not (isinstance(key, tuple) and len(key) == 2 and isinstance(key[0], str)):
+            raise ValueError(f"sizes keys must be (optimizer name, loss scale) pairs, got {describe(key)}")
+    if title is not None and not isinstance(title, str):
+        raise TypeError(f"title must be a string or None, got {describe(title)}")
+    names = list(dict.fromkeys(k[0] for k in sizes))
+    with style_context():
+        fig, axes = _new_figure(1, len(names), figsize=(5.4 * len(names), 4.0), sharey=True, squeeze=False)
+        allv = np.concatenate([np.asarray(v, dtype=float).ravel() for v in sizes.values()])
+        allv = allv[allv > 0]
+        if allv.size == 0:
+            raise ValueError("sizes must hold at least one positive step size")
+        bins = np.logspace(math.floor(math.log10(allv.min())), math.ceil(math.log10(allv.max())) + 0.01, 70)
+        for j, name in enumerate(names):
+            ax = axes[0][j]
+            for k, ((opt, scale), v) in enumerate((key, v) for key, v in sizes.items() if key[0] == name):
+                v = np.asarray(v, dtype=float).ravel()
+                ax.hist(v[v > 0], bins=bins, histtype="step", lw=2.2, color=_DARK8[j], ls=_DASHES[k % 4],
+                        label=f"loss × {scale:g}")
+            ax.axvline(1.0, color="#666666", lw=1, ls=":")
+            ax.set(xscale="log", yscale="log", xlabel="|Δθ| / learning rate, one update", title=name)
+            ax.legend(loc="upper left")
+        axes[0][0].set_ylabel("number of weights (log scale)")
+        if title:
+            fig.suptitle(title)
+    return _finish(fig, True)
+
+
+def plot_seed_strip(values: Mapping[str, Any], *, ylabel: str, title: str | None = None,
+                    reference: tuple[str, float] | None = None) -> Figure:
+    """One column per configuration: every seed as a dot, the median as a bar (log y axis). ``reference`` =
+    (label, y) draws a dotted horizontal line (e.g. the loss of a uniform guess)."""
+    v = _curves_mapping("values", values)
+    if not isinstance(ylabel, str):
+        raise TypeError(f"ylabel must be a string, got {describe(ylabel)}")
+    if title is not None and not isinstance(title, str):
+        raise TypeError(f"title must be a string or None, got {describe(title)}")
+    if reference is not None and not (isinstance(reference, tuple) and len(reference) == 2
+                                      and isinstance(reference[0], str)):
+        raise TypeError(f"reference must be a (label, y) pair or None, got {describe(reference)}")
+    with style_context():
+        fig, ax = _new_figure(figsize=(1.35 * len(v) + 3.2, 4.2))
+        for i, (label, a) in enumerate(v.items()):
+            jitter = np.linspace(-0.12, 0.12, a.size) if a.size > 1 else np.zeros(1)
+            ax.plot(i + jitter, a, "o", color=_DARK8[i % 8], ms=6, alpha=0.85)
+            ax.plot([i - 0.25, i + 0.25], [np.median(a)] * 2, color=_DARK8[i % 8], lw=3)
+        if reference is not None:
+            ax.axhline(reference[1], color="#666666", ls=":", lw=1.5)
+            ax.annotate(reference[0], (len(v) - 0.5, reference[1]), xytext=(0, 4), textcoords="offset points",
+                        ha="right", va="bottom", fontsize=9, color="#444444")
+        ax.set_xticks(range(len(v)), list(v), rotation=0, fontsize=9)
+        ax.set(yscale="log", ylabel=ylabel, xlim=(-0.6, len(v) - 0.4))
+        ax.set_title((title + "\n" if title else "") + "dots: seeds; bars: median", fontsize=10)
+    return _finish(fig, True)
+
+
+def plot_warmup_lengths(points: Mapping[str, Any], *, ylabel: str, title: str | None = None) -> Figure:
+    """``points[label] = (effective_length, per-seed values)``: per-seed dots and a median line against the effective
+    warmup length, each point labelled with ``label`` (e.g. "W = 20"); log y axis."""
+    if not isinstance(points, Mapping) or not points:
+        raise TypeError(f"points must be a non-empty mapping label -> (length, values), got {describe(points)}")
+    xs, ys, labels = [], [], []
+    for label, p in points.items():
+        if not (isinstance(label, str) and isinstance(p, tuple) and len(p) == 2):
+            raise TypeError(f"points[{label!r}] must be a (length, values) pair, got {describe(p)}")
+        xs.append(check_real(f"points[{label!r}] length", p[0], 0.0))
+        ys.append(np.asarray(p[1], dtype=float))
+        labels.append(label)
+    if not isinstance(ylabel, str):
+        raise TypeError(f"ylabel must be a string, got {describe(ylabel)}")
+    with style_context():
+        fig, ax = _new_figure(figsize=(7, 4.2))
+        order = np.argsort(xs)
+        med = [float(np.median(ys[k])) for k in order]
+        ax.plot([xs[k] for k in order], med, "-", color=_DARK8[0], lw=2, label="median over seeds")
+        for n, k in enumerate(order):
+            ax.plot(np.full(ys[k].size, xs[k]), ys[k], "o", color=_DARK8[0], alpha=0.45, ms=5,
+                    label="one seed" if n == 0 else None)
+            ax.annotate(labels[k], (xs[k], med[n]), xytext=(6, 6), textcoords="offset points", fontsize=9)
+        ax.set(yscale="log", xlabel="effective warmup length Σ(1 − ω_t) (updates)", ylabel=ylabel)
+        if title:
+            ax.set_title(title)
+        ax.legend(loc="upper right")
+    return _finish(fig, True)
+
+
+__all__ += ["plot_warmup_shapes", "plot_first_step", "plot_seed_strip", "plot_warmup_lengths"]
+
+
+# ------------------------------------------------------------------------------------------ LR range test (06)
+
+
+def plot_range_test(
+    results: Any,
+    *,
+    marks: Mapping[str, float] | None = None,
+    ax: Axes | None = None,
+    title: str | None = None,
+) -> Figure:
+    """The LR range test: training loss against the learning rate (log x), raw and smoothed, with the stop and
+    the suggestions of :func:`warmup_course.experiments.lr_range_test`.
+
+    Args:
+        results: one :class:`~warmup_course.experiments.RangeTestResult` or ``{label: result}`` (e.g. seeds).
+        marks: ``{label: lr}`` vertical reference lines, e.g. the largest lr that trained without warmup.
+        ax: draw into this Axes.
+        title: optional title.
+
+    Each test is drawn as its raw batch losses (thin) and its smoothed loss (bold) up to where it stopped (``x``);
+    the "minimum" suggestion (a tenth of the lr at the lowest smoothed loss) is a filled circle on the curve, the
+    lowest point itself an open one.
+    """
+    if hasattr(results, "smoothed") and hasattr(results, "suggestions"):
+        results = {"": results}
+    if not isinstance(results, Mapping) or not results:
+        raise TypeError(f"results must be a RangeTestResult or a non-empty {{label: RangeTestResult}}, "
+                        f"got {type(results).__name__}")
+    for k, r in results.items():
+        if not isinstance(k, str):
+            raise TypeError(f"results keys must be str labels, got {k!r}")
+        if not (hasattr(r, "smoothed") and hasattr(r, "suggestions") and hasattr(r, "lrs")):
+            raise TypeError(f"results[{k!r}] must be a RangeTestResult, got {type(r).__name__}")
+    marks = dict(_check_mapping_06("marks", {} if marks is None else marks))
+    for k, v in marks.items():
+        if not isinstance(k, str):
+            raise TypeError(f"marks keys must be str labels, got {k!r}")
+        check_real(f"marks[{k!r}]", v, 0.0, low_open=True)
+    _check_ax(ax)
+    if title is not None and not isinstance(title, str):
+        raise TypeError(f"title must be a str or None, got {type(title).__name__}")
+    with style_context():
+        own = ax is None
+        if own:
+            fig, ax = _new_figure(figsize=(7.5, 4.3))
+        else:
+            fig = ax.figure
+        for i, (label, r) in enumerate(results.items()):
+            c = color(i)
+            end = len(r.lrs) if r.stop_step is None else r.stop_step + 1
+            lrs, raw, sm = np.asarray(r.lrs[:end]), np.asarray(r.losses[:end]), np.asarray(r.smoothed[:end])
+            ax.plot(lrs, raw, lw=0.7, alpha=0.35, color=c)
+            name = label or "smoothed loss"
+            ax.plot(lrs, sm, lw=2.0, color=c, label=name)
+            if r.stop_step is not None and np.isfinite(sm[-1]):
+                ax.plot(lrs[-1], sm[-1], "x", ms=9, mew=2, color=c)
+            low = r.min_loss_lr
+            j = int(np.argmin(np.abs(np.log(lrs) - math.log(low))))
+            ax.plot(lrs[j], sm[j], "o", ms=8, mfc="white", mec=c, mew=1.8)
+            s = r.suggestions["minimum"]
+            k = int(np.argmin(np.abs(np.log(lrs) - math.log(s))))
+            ax.plot(lrs[k], sm[k], "o", ms=7, color=c)
+        styles = [":", "--", "-."]
+        for i, (label, lr) in enumerate(marks.items()):
+            ax.axvline(lr, color="#444444", ls=styles[i % len(styles)], lw=1.4, label=label)
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xlabel("learning rate (log scale)")
+        ax.set_ylabel("training loss (cross-entropy, log scale)")
+        handles, labels = ax.get_legend_handles_labels()
+        handles += [Line2D([], [], color="#555555", lw=0.7, alpha=0.5),
+                    Line2D([], [], ls="", marker="o", ms=8, mfc="white", mec="#555555", mew=1.8),
+                    Line2D([], [], ls="", marker="o", ms=7, color="#555555"),
+                    Line2D([], [], ls="", marker="x", ms=9, mew=2, color="#555555")]
+        labels += ["raw batch loss", "lowest smoothed loss", "suggestion: a tenth of it (fastai 'minimum')",
+                   "stop: the test diverged"]
+        ax.legend(handles, labels, loc="lower left", fontsize=8.5)
+        if title:
+            ax.set_title(title)
+    return _finish(fig, own)
+
+
+# ------------------------------------------------------------------------------------------ monitor (05)
+
+
+def plot_monitor(monitor: Any, *, title: str | None = None, layers: int = 0) -> Figure:
+    """The :class:`~warmup_course.monitor.WarmupMonitor` dashboard: LR, loss, gradient norm and update ratio
+    per update, one panel each over a shared step axis, with every flag marked where it fired (a triangle on
+    its own panel; non-finite values and skipped AMP steps as vertical lines on all panels).
+
+    ``layers``: also draw the update ratios of the ``layers`` tensors with the largest median ratio (needs
+    ``per_layer=True``). The update-ratio panel shows the monitor's threshold and CS231n's 1e-3 rule of thumb.
+    """
+    for attr in ("lr", "loss", "grad_norm", "update_ratio", "flags", "ratio_threshold"):
+        if not hasattr(monitor, attr):
+            raise TypeError(f"monitor must be a WarmupMonitor, got {describe(monitor)}")
+    if title is not None and not isinstance(title, str):
+        raise TypeError(f"title must be a str or None, got {describe(title)}")
+    layers = check_int("layers", layers, 0, 8)
+    if layers and not getattr(monitor, "per_layer", False):
+        raise ValueError("layers > 0 needs a WarmupMonitor(..., per_layer=True)")
+    lr, loss, g, r = monitor.lr, monitor.loss, monitor.grad_norm, monitor.update_ratio
+    steps = np.arange(len(lr))
+    flags = monitor.flags
+    with style_context():
+        fig, axes = _new_figure(4, 1, figsize=(7.5, 7.4), sharex=True)
+        panels = [
+            (axes[0], lr, "learning rate", False, None),
+            (axes[1], loss, "loss (log scale)", True, "loss spike"),
+            (axes[2], g, "gradient norm ‖g‖\n(log scale)", True, "grad-norm spike"),
+            (axes[3], r, "update ratio ‖ΔW‖/‖W‖\n(log scale)", True, "update ratio"),
+        ]
+        for ax, y, label, log, kind in panels:
+            y = np.asarray(y, dtype=float)
+            ok = np.isfinite(y) & ((y > 0) if log else True)
+            ax.plot(steps[ok], y[ok], color=color(0), lw=1.4)
+            if log and ok.any():
+                ax.set_yscale("log")
+            ax.set_ylabel(label)
+            if kind is not None:
+                hit = [f.step for f in flags if f.kind == kind and f.step < len(y) and np.isfinite(y[f.step])]
+                if hit:
+                    ax.plot(hit, y[hit], "v", color=color(3), ms=7, ls="", label=f"{kind} flag ({len(hit)})")
+                    ax.legend(loc="best", fontsize=8.5)
+        if layers:
+            per = np.asarray(monitor.layer_update_ratio, dtype=float)
+            with np.errstate(all="ignore"):
+                med = np.array([np.nanmedian(np.where(np.isfinite(c), c, np.nan)) for c in per.T])
+            weights = list(getattr(monitor, "weight_indices", range(len(med))))  # matrices, not biases/gains
+            ranked = [j for j in np.argsort(-np.nan_to_num(med, nan=-1.0)) if j in weights]
+            for k, j in enumerate(ranked[:layers]):
+                y = per[:, j]
+                ok = np.isfinite(y) & (y > 0)
+                axes[3].plot(steps[ok], y[ok], color=color(k + 1), lw=0.9, alpha=0.8, label=monitor.layer_names[j])
+        axes[3].axhline(monitor.ratio_threshold, color="#444444", ls="--", lw=1.2,
+                        label=f"flag threshold {monitor.ratio_threshold:g}")
+        axes[3].axhline(1e-3, color="#444444", ls=":", lw=1.2, label="rule of thumb 1e-3 (CS231n)")
+        axes[3].legend(loc="best", fontsize=8.5)
+        for f in flags:
+            if f.kind in ("non-finite", "skipped step"):
+                for ax in axes:
+                    ax.axvline(f.step, color=color(3) if f.kind == "non-finite" else color(4), lw=1.0,
+                               ls="-" if f.kind == "non-finite" else "--", alpha=0.8)
+        axes[3].set_xlabel(STEP_LABEL)
+        if title:
+            axes[0].set_title(title)
+    return _finish(fig, True)
+
+
+__all__ += ["plot_monitor"]
+
+
+def composition_values(
+    warmup_steps: int, total_steps: int, decay: str = "cosine", cycle_steps: int = 0, cycle_floor: float = 0.5
+) -> dict[str, np.ndarray]:
+    """The factors and the products :func:`plot_composition` draws, as arrays over ``t = 0 .. total_steps - 1``.
+
+    Keys: ``"warmup"`` (linear over W), ``"decay"`` (``decay`` over the whole run, started at update 0),
+    ``"cycle"`` (SGDR cycles, ``cosine_restarts(cycle_steps, min_factor=cycle_floor)``; 1 when ``cycle_steps`` is 0),
+    ``"product"`` (their product on one clock, :func:`~warmup_course.schedules.product`, as torch's
+    ``ChainedScheduler`` multiplies) and ``"with_warmup"`` (the warmup, then the decay × cycle started at W: the
+    prefix convention of HF and of :func:`~warmup_course.schedules.with_warmup`).
+    """
+    from warmup_course import cycles, schedules  # numpy-only modules
+
+    total_steps = check_int("total_steps", total_steps, 2, 100_000)
+    warmup_steps = check_int("warmup_steps", warmup_steps, 0, total_steps - 1)
+    decay = check_choice("decay", decay, ("constant", "linear", "cosine", "1-sqrt"))
+    cycle_steps = check_int("cycle_steps", cycle_steps, 0, total_steps)
+    cycle_floor = check_real("cycle_floor", cycle_floor, 0.0, 1.0)
+
+    def make_decay(n: int) -> Any:
+        return {"constant": schedules.constant(), "linear": schedules.linear_decay(n),
+                "cosine": schedules.cosine_decay(n), "1-sqrt": schedules.sqrt_decay(n)}[decay]
+
+    warm = schedules.linear_warmup(warmup_steps)
+    cyc = cycles.cosine_restarts(cycle_steps, min_factor=cycle_floor) if cycle_steps else schedules.constant()
+    prod = schedules.product(warm, make_decay(total_steps), cyc)
+    prefix = schedules.with_warmup(warm, schedules.product(make_decay(total_steps - warmup_steps), cyc),
+                                   warmup_steps)
+    n = total_steps
+    return {"warmup": warm.values(n), "decay": make_decay(total_steps).values(n), "cycle": cyc.values(n),
+            "product": prod.values(n), "with_warmup": prefix.values(n)}
+
+
+def plot_composition(
+    warmup_steps: int = 20, total_steps: int = 200, decay: str = "cosine", cycle_steps: int = 0,
+    cycle_floor: float = 0.5,
+) -> Figure:
+    """Warmup × decay × cycle: the three factors (left) and two ways to combine them (right).
+
+    Right: their product on one clock (``schedules.product``; torch's ``ChainedScheduler``), and the warmup as a
+    prefix followed by decay × cycle on their own clock (``schedules.with_warmup``; HF's convention). With a decay
+    the product never reaches the peak: the decay has already run for W updates when the warmup ends.
+    Arguments as :func:`composition_values`.
+    """
+    v = composition_values(warmup_steps, total_steps, decay, cycle_steps, cycle_floor)
+    t = np.arange(total_steps)
+    with style_context():
+        fig, (a, b) = _new_figure(1, 2, figsize=(10.5, 4.6), sharey=True)
+        a.plot(t, v["warmup"], color=color(0), label=f"warmup (linear, W = {warmup_steps})")
+        a.plot(t, v["decay"], color=color(1), label=f"decay ({decay}, from update 0)")
+        a.plot(t, v["cycle"], color=color(2), ls="--",
+               label=f"cycle (cosine restarts every {cycle_steps} updates)" if cycle_steps else "cycle (none)")
+        a.set_title("the factors")
+        b.plot(t, v["product"], color=color(3), label="product on one clock (ChainedScheduler)")
+        b.plot(t, v["with_warmup"], color=color(4), ls="--", label="warmup, then the rest from W (HF, with_warmup)")
+        b.set_title(f"combined: product peaks at {v['product'].max():.2f}")
+        for ax in (a, b):
+            ax.set_xlabel(STEP_LABEL)
+            ax.set_ylim(-0.03, 1.08)
+            ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), fontsize=8.5)
+        a.set_ylabel("LR multiplier (× peak)")
+    return _finish(fig, True)

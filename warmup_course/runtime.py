@@ -10,8 +10,12 @@ from __future__ import annotations
 
 import os
 
+__all__ = ["DEFAULT_THREADS", "MAX_THREADS", "THREADS_ENV", "default_threads", "set_threads"]
+
 THREADS_ENV = "WARMUP_COURSE_THREADS"
 DEFAULT_THREADS = 1
+#: More intra-op threads than any machine the course runs on has cores (torch overflows on absurd counts).
+MAX_THREADS = 4096
 
 
 def default_threads() -> int:
@@ -23,8 +27,8 @@ def default_threads() -> int:
         n = int(raw)
     except ValueError:
         raise ValueError(f"{THREADS_ENV} must be a positive integer, got {raw!r}") from None
-    if n < 1:
-        raise ValueError(f"{THREADS_ENV} must be a positive integer, got {n}")
+    if not 1 <= n <= MAX_THREADS:
+        raise ValueError(f"{THREADS_ENV} must be a positive integer <= {MAX_THREADS}, got {n}")
     return n
 
 
@@ -34,10 +38,9 @@ def set_threads(n: int | None = None) -> int:
 
     if n is None:
         n = default_threads()
-    if isinstance(n, bool) or not isinstance(n, int):
-        raise TypeError(f"n must be an int or None, got {n!r}")
-    if n < 1:
-        raise ValueError(f"n must be >= 1, got {n}")
+    from warmup_course.validation import check_int
+
+    n = check_int("n", n, 1, MAX_THREADS)
     if torch.get_num_threads() != n:
         torch.set_num_threads(n)
     return n

@@ -29,6 +29,7 @@ from torch.optim import Optimizer
 from torch.optim.lr_scheduler import LRScheduler
 
 from warmup_course.schedules import Schedule
+from warmup_course.validation import MAX_ITEMS, check_int, check_mapping, check_real, describe
 
 __all__ = ["WarmupLR", "as_lr_lambda"]
 
@@ -82,8 +83,16 @@ class WarmupLR(LRScheduler):
             raise TypeError(
                 f"schedule must be a Schedule or a list of them, got {schedule!r} ({type(schedule).__name__})"
             )
-        if isinstance(last_epoch, bool) or not isinstance(last_epoch, int) or last_epoch < -1:
-            raise ValueError(f"last_epoch must be an int >= -1, got {last_epoch!r}")
+        last_epoch = check_int("last_epoch", last_epoch, -1, MAX_ITEMS)
+        if last_epoch != -1:
+            missing = [i for i, g in enumerate(optimizer.param_groups) if "initial_lr" not in g]
+            if missing:
+                # torch's own KeyError('initial_lr') would not say which argument is wrong
+                raise ValueError(
+                    f"last_epoch={last_epoch} resumes a run, but param group {missing[0]} of optimizer has no "
+                    "'initial_lr' (it never had a scheduler): start with last_epoch=-1, or restore with "
+                    "load_state_dict"
+                )
         self.schedules: list[Schedule] = schedules
         # The schedules' pure-Python scalar paths, bound once: one call per group per step.
         self._fns: list[Callable[[float], float]] = [s._scalar for s in schedules]
@@ -104,6 +113,8 @@ class WarmupLR(LRScheduler):
         # keeps torch's warning; every later step takes the lean path below, which does the same
         # bookkeeping as LRScheduler.step without its per-step context managers and copies.
         # A subclass that overrides get_lr gets torch's full step, which calls it.
+        if epoch is not None:
+            epoch = check_int("epoch", epoch, 0, MAX_ITEMS)
         if epoch is not None or self._step_count < 2 or type(self).get_lr is not WarmupLR.get_lr:
             super().step(epoch)
             return
@@ -137,7 +148,7 @@ class WarmupLR(LRScheduler):
         after this scheduler was built (pytorch#65342). A warning is issued if the checkpoint was saved
         with different schedules (the current ones are kept).
         """
-        state = dict(state_dict)
+        state = _checked_state(state_dict, len(self.optimizer.param_groups))
         saved = state.pop("schedule_reprs", None)
         current = [repr(s) for s in self.schedules]
         if saved is not None and list(saved) != current:
@@ -146,12 +157,6 @@ class WarmupLR(LRScheduler):
                 f"this scheduler follows {current}; continuing with the current ones.",
                 UserWarning,
                 stacklevel=2,
-            )
-        base_lrs = state.get("base_lrs", self.base_lrs)
-        if len(base_lrs) != len(self.optimizer.param_groups):
-            raise ValueError(
-                f"state_dict has base_lrs for {len(base_lrs)} param groups, the optimizer has "
-                f"{len(self.optimizer.param_groups)}"
             )
         for key in _NOT_STATE:
             state.pop(key, None)
@@ -164,6 +169,38 @@ class WarmupLR(LRScheduler):
     def __repr__(self) -> str:
         inner = self.schedules[0] if all(s is self.schedules[0] for s in self.schedules) else self.schedules
         return f"WarmupLR({inner!r}, last_epoch={self.last_epoch})"
+
+
+def _checked_state(state_dict: Any, n_groups: int) -> dict[str, Any]:
+    """A copy of a checkpoint's scheduler state whose fields have the types and ranges WarmupLR needs.
+
+    A checkpoint is untrusted input: a NaN step or base lr would otherwise set every lr to NaN silently.
+    Unknown keys are kept (torch's own bookkeeping may add some); the known ones are checked by name.
+    """
+    state = dict(check_mapping("state_dict", state_dict))
+    if "last_epoch" in state:
+        state["last_epoch"] = check_int("state_dict['last_epoch']", state["last_epoch"], 0, MAX_ITEMS)
+    if "_step_count" in state:
+        state["_step_count"] = check_int("state_dict['_step_count']", state["_step_count"], 0)
+    for key in ("base_lrs", "_last_lr"):
+        if key not in state:
+            continue
+        values = state[key]
+        if isinstance(values, (str, bytes)) or not isinstance(values, (list, tuple)):
+            raise TypeError(f"state_dict[{key!r}] must be a list with one lr per param group, got {describe(values)}")
+        if len(values) != n_groups:
+            raise ValueError(
+                f"state_dict[{key!r}] has {len(values)} entries (param groups), the optimizer has {n_groups}"
+            )
+        state[key] = [
+            v if isinstance(v, Tensor) and v.numel() == 1 and bool(v.isfinite()) and float(v) >= 0
+            else check_real(f"state_dict[{key!r}][{i}]", v, 0.0)
+            for i, v in enumerate(values)
+        ]
+    saved = state.get("schedule_reprs")
+    if saved is not None and (isinstance(saved, (str, bytes)) or not isinstance(saved, (list, tuple))):
+        raise TypeError(f"state_dict['schedule_reprs'] must be a list of strings, got {describe(saved)}")
+    return state
 
 
 def as_lr_lambda(schedule: Schedule) -> Callable[[int], float]:

@@ -51,13 +51,12 @@ raise ``TypeError``/``ValueError`` naming the parameter and the offending value.
 from __future__ import annotations
 
 import math
-import numbers
 from collections.abc import Sequence
 from typing import Any, Union
 
 import numpy as np
 
-from warmup_course.validation import check_int
+from warmup_course.validation import MAX_ITEMS, describe, check_bool, check_choice, check_int, check_real
 
 __all__ = [
     "Schedule",
@@ -66,18 +65,25 @@ __all__ = [
     "geometric_warmup",
     "untuned_warmup",
     "radam_warmup",
+    "cosine_warmup",
+    "constant_warmup",
+    "deepspeed_warmup",
     "constant",
     "linear_decay",
     "cosine_decay",
     "inverse_sqrt_decay",
     "polynomial_decay",
     "step_decay",
+    "multistep_decay",
     "warmup_stable_decay",
     "with_warmup",
     "warmup_cosine",
     "warmup_linear",
     "warmup_constant",
     "effective_warmup_length",
+    "sqrt_decay",
+    "product",
+    "splice",
 ]
 
 StepLike = Union[int, float, np.integer, np.floating, np.ndarray, Sequence[float]]
@@ -87,44 +93,17 @@ StepLike = Union[int, float, np.integer, np.floating, np.ndarray, Sequence[float
 
 
 def _check_int(name: str, value: Any, minimum: int = 0) -> int:
-    """An int (numpy ints accepted, bools and floats rejected) that is >= minimum."""
-    return check_int(name, value, minimum)
+    """An int (numpy ints accepted, bools and floats rejected) that is >= minimum (and <= MAX_ITEMS: no
+    schedule length or step count beyond it is meaningful, and bounding it keeps every float conversion exact)."""
+    return check_int(name, value, minimum, MAX_ITEMS)
 
 
-def _check_real(
-    name: str,
-    value: Any,
-    low: float = -math.inf,
-    high: float = math.inf,
-    *,
-    low_open: bool = False,
-    high_open: bool = False,
-) -> float:
-    """A finite real number in [low, high] (ends open when asked); bools rejected."""
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a real number, got {value!r} ({type(value).__name__})")
-    v = float(value)
-    if not math.isfinite(v):
-        raise ValueError(f"{name} must be finite, got {value!r}")
-    too_low = v <= low if low_open else v < low
-    too_high = v >= high if high_open else v > high
-    if too_low or too_high:
-        lb = "(" if low_open else "["
-        hb = ")" if high_open else "]"
-        raise ValueError(f"{name} must be in {lb}{low:g}, {high:g}{hb}, got {value!r}")
-    return v
-
-
-def _check_bool(name: str, value: Any) -> bool:
-    if not isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"{name} must be a bool, got {value!r} ({type(value).__name__})")
-    return bool(value)
+_check_real = check_real
+_check_bool = check_bool
 
 
 def _check_choice(name: str, value: Any, choices: Sequence[str]) -> str:
-    if not isinstance(value, str) or value not in choices:
-        raise ValueError(f"{name} must be one of {list(choices)}, got {value!r}")
-    return value
+    return check_choice(name, value, choices)
 
 
 def _check_schedule(name: str, value: Any) -> Schedule:
@@ -135,7 +114,10 @@ def _check_schedule(name: str, value: Any) -> Schedule:
 
 def _steps_array(t: Any) -> np.ndarray:
     """Validate an array of steps and return it as float64 (a copy only when needed)."""
-    arr = np.asarray(t)
+    try:
+        arr = np.asarray(t)
+    except (ValueError, TypeError) as exc:  # ragged nested lists
+        raise ValueError(f"step t must be a rectangular array of numbers ({exc})") from None
     kind = arr.dtype.kind
     if kind in "iu":
         if arr.size and arr.min() < 0:
@@ -153,6 +135,10 @@ def _steps_array(t: Any) -> np.ndarray:
 
 
 # --------------------------------------------------------------------------- base class
+
+# Python ints above this are not floats (float(10**400) overflows): a step that large is refused by name.
+_MAX_STEP = int(np.finfo(np.float64).max)
+
 
 
 class Schedule:
@@ -177,8 +163,10 @@ class Schedule:
     def __call__(self, t: StepLike) -> Any:
         """Multiplier at step ``t``: int/float -> float, array or list -> float64 array (same shape)."""
         if type(t) is int:  # the hot path: one step from a training loop
-            if t < 0:
-                raise ValueError(f"step t must be >= 0, got {t!r}")
+            if t < 0 or t > _MAX_STEP:
+                if t < 0:
+                    raise ValueError(f"step t must be >= 0, got {t!r}")
+                raise ValueError(f"step t is too large for a float, got {describe(t)}")
             return self._scalar(t)
         if isinstance(t, (bool, np.bool_, str, bytes)):
             raise TypeError(f"step t must be an int, float or array of them, got {t!r} ({type(t).__name__})")
@@ -196,7 +184,7 @@ class Schedule:
         raise TypeError(f"step t must be an int, float or array of them, got {t!r} ({type(t).__name__})")
 
     def values(self, n: int) -> np.ndarray:
-        """Multipliers for the first ``n`` updates: ``self(np.arange(n))`` as float64."""
+        """Multipliers for the first ``n`` updates: ``self(np.arange(n))`` as float64 (``n <= MAX_ITEMS``)."""
         n = _check_int("n", n)
         return self._array(np.arange(n, dtype=np.float64))
 
@@ -400,7 +388,8 @@ class _RAdamWarmup(Schedule):
     def _scalar(self, t: float) -> float:
         n = t + 1.0  # Adam's step count is 1 at the first update
         b2n = math.exp(n * self._log_b2)
-        rho = self.rho_inf - 2.0 * n * b2n / -math.expm1(n * self._log_b2)
+        # 2·(n·β₂ⁿ), not (2·n)·β₂ⁿ: for n near 1e308, 2·n overflows to inf while β₂ⁿ underflows to 0 (inf·0 = NaN)
+        rho = self.rho_inf - 2.0 * (n * b2n) / -math.expm1(n * self._log_b2)
         if rho <= 4.0:
             return 0.0
         return math.sqrt((rho - 4.0) * (rho - 2.0) * self.rho_inf / (self._denom * rho))
@@ -408,7 +397,7 @@ class _RAdamWarmup(Schedule):
     def _array(self, t: np.ndarray) -> np.ndarray:
         n = t + 1.0
         b2n = np.exp(n * self._log_b2)
-        rho = self.rho_inf - 2.0 * n * b2n / -np.expm1(n * self._log_b2)
+        rho = self.rho_inf - 2.0 * (n * b2n) / -np.expm1(n * self._log_b2)
         ok = rho > 4.0
         safe = np.where(ok, rho, 5.0)  # keep sqrt's argument positive where the result is discarded
         r = np.sqrt((safe - 4.0) * (safe - 2.0) * self.rho_inf / (self._denom * safe))
@@ -435,6 +424,121 @@ def radam_warmup(beta2: float) -> Schedule:
     if 2.0 / (1.0 - b2) - 1.0 <= 4.0:
         raise ValueError(f"beta2 must be > 0.6 for RAdam's rectification to switch on (rho_inf > 4), got {beta2!r}")
     return _RAdamWarmup(b2)
+
+
+class _CosineWarmup(_RampWarmup):
+    _name = "cosine_warmup"
+
+    def _ramp(self, x: Any) -> Any:
+        s = self.start_factor
+        if isinstance(x, np.ndarray):
+            return s + (1.0 - s) * 0.5 * (1.0 - np.cos(math.pi * x))
+        return s + (1.0 - s) * 0.5 * (1.0 - math.cos(math.pi * x))
+
+
+def cosine_warmup(warmup_steps: int, start_factor: float = 0.0, *, first_step_nonzero: bool = False) -> Schedule:
+    """Cosine warmup ``s + (1 - s) · ½(1 - cos(π min(t, W) / W))``: slow, fast, slow; 1 from ``t = W`` on.
+
+    The warm phase of torch's ``OneCycleLR`` (default ``anneal_strategy="cos"``, from ``max_lr / div_factor``,
+    reaching the peak at update ``pct_start · total_steps - 1``), of fastai's ``fit_one_cycle`` (``SchedCos``) and
+    of HF's ``get_wsd_schedule(warmup_type="cosine")``. Its effective warmup length is ``(W + 1) / 2`` from
+    ``s = 0`` -- exactly that of :func:`linear_warmup` over the same W (``Σ_{t<W} cos(πt/W) = 1``).
+
+    Args:
+        warmup_steps: W >= 0 (0: no warmup).
+        start_factor: multiplier of the first update, in [0, 1].
+        first_step_nonzero: evaluate at ``t + 1``.
+    """
+    return _CosineWarmup(
+        _check_int("warmup_steps", warmup_steps),
+        _check_real("start_factor", start_factor, 0.0, 1.0),
+        _check_bool("first_step_nonzero", first_step_nonzero),
+    )
+
+
+class _ConstantWarmup(_RampWarmup):
+    _name = "constant_warmup"
+
+    def _ramp(self, x: Any) -> Any:
+        if isinstance(x, np.ndarray):
+            return np.full_like(x, self.start_factor)
+        return self.start_factor
+
+    def _args(self) -> list[tuple[str, Any]]:
+        return [("warmup_steps", self.warmup_steps), ("factor", self.start_factor)]
+
+
+def constant_warmup(warmup_steps: int, factor: float) -> Schedule:
+    """Constant warmup: ``factor`` for the first W updates, then 1 -- a jump, not a ramp.
+
+    He et al. 2016 (https://arxiv.org/abs/1512.03385, §4.2) trained ResNet-110 at 0.01 until the training error
+    fell below 80 % (about 400 iterations), then at 0.1; Goyal et al. 2017 (https://arxiv.org/abs/1706.02677,
+    §2.2) used LR η/k for 5 epochs and found that it fails at large k: the jump to η still causes a spike, which
+    is why they propose gradual warmup. torch's ``ConstantLR(factor, total_iters=W)`` gives the same multipliers.
+    Effective warmup length ``W (1 - factor)``.
+
+    Args:
+        warmup_steps: W >= 0 (0: no warmup).
+        factor: the multiplier during warmup, in [0, 1].
+    """
+    return _ConstantWarmup(_check_int("warmup_steps", warmup_steps), _check_real("factor", factor, 0.0, 1.0), False)
+
+
+class _DeepSpeedWarmup(Schedule):
+    _name = "deepspeed_warmup"
+
+    def __init__(self, warmup_num_steps: int, warmup_type: str, min_factor: float) -> None:
+        self.warmup_num_steps = warmup_num_steps
+        self.warmup_type = warmup_type
+        self.min_factor = min_factor
+        self._w = max(2, warmup_num_steps)  # WarmupLR.__init__: warmup_num_steps = max(2, warmup_num_steps)
+        self._inv_log = 1.0 / math.log(self._w)
+        self.warmup_steps = self._w + 1  # the first update at the peak (log reaches it one update earlier)
+
+    def _gamma(self, i: float) -> float:
+        if i < 0:
+            return 0.0  # get_lr() before the first step(): warmup_min_lr
+        if i < self._w:
+            return self._inv_log * math.log(i + 1) if self.warmup_type == "log" else i / self._w
+        return 1.0
+
+    def _scalar(self, t: float) -> float:
+        return self.min_factor + (1.0 - self.min_factor) * self._gamma(t - 1)
+
+    def _array(self, t: np.ndarray) -> np.ndarray:
+        i = t - 1.0
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ramp = self._inv_log * np.log(np.maximum(i, 0.0) + 1) if self.warmup_type == "log" else i / self._w
+        gamma = np.where(i < 0, 0.0, np.where(i < self._w, ramp, 1.0))
+        return self.min_factor + (1.0 - self.min_factor) * gamma
+
+    def _args(self) -> list[tuple[str, Any]]:
+        return [("warmup_num_steps", self.warmup_num_steps), ("warmup_type", self.warmup_type),
+                ("min_factor", self.min_factor)]
+
+
+def deepspeed_warmup(warmup_num_steps: int, warmup_type: str = "log", min_factor: float = 0.0) -> Schedule:
+    """What DeepSpeed's ``WarmupLR`` gives update ``t`` when its engine drives it (a multiplier of ``warmup_max_lr``).
+
+    Source: ``deepspeed/runtime/lr_schedules.py`` (https://github.com/microsoft/DeepSpeed). With
+    ``i = last_batch_iteration`` the LR is ``min + (max - min)·γ(i)``, ``γ = ln(i + 1)/ln W`` (``"log"``, the
+    default) or ``i / W`` (``"linear"``) while ``i < W``, then 1, where ``W = max(2, warmup_num_steps)``.
+    ``__init__`` sets the LR from ``get_lr()`` at ``i = -1``, which returns ``warmup_min_lr``, and the engine calls
+    ``lr_scheduler.step()`` *after* ``optimizer.step()`` (``engine.py``, ``_take_model_step``), so update ``t`` runs
+    at ``i = t - 1``: updates 0 and 1 both get ``min``; then ``ln(t)/ln W`` (log: 1 from update W) or
+    ``(t - 1)/W`` (linear: the peak at update ``W + 1``). On an fp16 overflow the engine skips the scheduler's
+    step too, so the schedule counts *applied* updates. ``min_factor = warmup_min_lr / warmup_max_lr``.
+
+    Args:
+        warmup_num_steps: DeepSpeed's ``warmup_num_steps`` (>= 1; values below 2 act as 2).
+        warmup_type: ``"log"`` or ``"linear"``.
+        min_factor: ``warmup_min_lr / warmup_max_lr``, in [0, 1].
+    """
+    return _DeepSpeedWarmup(
+        _check_int("warmup_num_steps", warmup_num_steps, 1),
+        _check_choice("warmup_type", warmup_type, ("log", "linear")),
+        _check_real("min_factor", min_factor, 0.0, 1.0),
+    )
 
 
 # --------------------------------------------------------------------------- decays (start at 1 at t = 0)
@@ -888,3 +992,149 @@ def effective_warmup_length(schedule: Schedule, n: int) -> float:
     _check_schedule("schedule", schedule)
     n = _check_int("n", n)
     return float(np.sum(1.0 - schedule.values(n)))
+
+
+# --------------------------------------------------------------------------- cooldown and combinators (notebook 06)
+
+
+def sqrt_decay(decay_steps: int, min_factor: float = 0.0) -> Schedule:
+    """The "1 - sqrt" cooldown ``m + (1 - m) · (1 - sqrt(min(t, D) / D))`` (Hägele et al. 2024, arXiv:2405.18392).
+
+    Hägele et al. found this cooldown shape better than a linear one for warmup-stable-decay (WSD) runs; it is HF's
+    ``get_wsd_schedule(decay_type="1-sqrt")`` decay phase. It drops fast at first (half the distance to ``m`` is gone
+    after a quarter of the decay) and slowly at the end. 1 at t = 0, ``min_factor`` from t = D on.
+    A whole WSD run from pieces: ``with_warmup(linear_warmup(W), with_warmup(constant(), sqrt_decay(D), S))`` --
+    hold for S updates after the warmup, then cool down -- or :func:`warmup_stable_decay` with
+    ``decay_shape="1-sqrt"``.
+
+    Args:
+        decay_steps: D >= 1, the cooldown only.
+        min_factor: final multiplier m in [0, 1] (HF's ``min_lr_ratio``).
+    """
+    d = _check_int("decay_steps", decay_steps, 1)
+    m = check_real("min_factor", min_factor, 0.0, 1.0)
+    return _Alias("sqrt_decay", [("decay_steps", d), ("min_factor", m)], _SqrtDecay(d, m))
+
+
+class _Product(Schedule):
+    _name = "product"
+
+    def __init__(self, factors: list[Any]) -> None:
+        self.factors = factors
+        self._fns = [f._scalar if isinstance(f, Schedule) else None for f in factors]
+
+    def _scalar(self, t: float) -> float:
+        out = 1.0
+        for f, fn in zip(self.factors, self._fns):
+            out *= f if fn is None else fn(t)
+        return out
+
+    def _array(self, t: np.ndarray) -> np.ndarray:
+        out = np.ones_like(t)
+        for f in self.factors:
+            out = out * (f._array(t) if isinstance(f, Schedule) else f)
+        return out
+
+    def __repr__(self) -> str:
+        return f"product({', '.join(repr(f) for f in self.factors)})"
+
+
+def product(*factors: Schedule | float) -> Schedule:
+    """``s(t) = f_1(t) · f_2(t) · ...``: schedules (and constant numbers) multiplied on the same clock.
+
+    This is what torch's ``ChainedScheduler([LinearLR(...), CosineAnnealingLR(T_max=T)])`` does: the warmup
+    multiplies a decay that started at update 0, so the peak 1 is never reached. Shapes built from it: a warmup on
+    top of any cycle, ``product(linear_warmup(W), cyclical(...))``; TF Model Garden's ``LinearWarmup``, whose ramp
+    ends at the decay's value at W, ``splice(product(linear_warmup(W), decay(W)), decay, W)``.
+
+    Args:
+        factors: at least one; each a :class:`Schedule` or a finite number >= 0.
+    """
+    if not factors:
+        raise ValueError("factors must hold at least one Schedule or number, got none")
+    checked: list[Any] = []
+    for i, f in enumerate(factors):
+        if isinstance(f, Schedule):
+            checked.append(f)
+        else:
+            checked.append(check_real(f"factors[{i}]", f, 0.0))
+    return _Product(checked)
+
+
+class _Splice(Schedule):
+    _name = "splice"
+
+    def __init__(self, first: Schedule, then: Schedule, at: int) -> None:
+        self.first = first
+        self.then = then
+        self.at = at
+        self._f = first._scalar
+        self._g = then._scalar
+
+    def _scalar(self, t: float) -> float:
+        return self._f(t) if t < self.at else self._g(t)
+
+    def _array(self, t: np.ndarray) -> np.ndarray:
+        if self.at == 0:
+            return self.then._array(t)
+        return np.where(t < self.at, self.first._array(t), self.then._array(t))
+
+    def _args(self) -> list[tuple[str, Any]]:
+        return [("first", self.first), ("then", self.then), ("at", self.at)]
+
+
+def splice(first: Schedule, then: Schedule, at: int) -> Schedule:
+    """``first(t)`` for ``t < at``, then ``then(t)`` on the **same** clock (no shift, unlike :func:`with_warmup`).
+
+    The overlapping convention some libraries use: timm's ``CosineLRScheduler(warmup_prefix=False)`` (the default)
+    is ``splice(linear_warmup(W), cosine_decay(T), W)`` -- the cosine has already run for W updates when the
+    warmup hands over, so the lr falls at ``t = W`` from 1 to ``cosine_decay(T)(W)`` (with ``warmup_prefix=True`` it
+    is :func:`with_warmup`). The original BERT ``optimization.py`` switches from its warmup to a polynomial decay
+    that started at step 0 the same way.
+
+    Args:
+        first: used for ``t < at``.
+        then: used from ``t = at`` on, evaluated at ``t``.
+        at: the switch, >= 0.
+    """
+    _check_schedule("first", first)
+    _check_schedule("then", then)
+    return _Splice(first, then, _check_int("at", at))
+
+
+class _MultiStepDecay(Schedule):
+    _name = "multistep_decay"
+
+    def __init__(self, milestones: tuple[int, ...], gamma: float) -> None:
+        self.milestones = milestones
+        self.gamma = gamma
+        self._edges = np.asarray(milestones, dtype=np.float64)
+
+    def _scalar(self, t: float) -> float:
+        return self.gamma ** sum(1 for m in self.milestones if t >= m)
+
+    def _array(self, t: np.ndarray) -> np.ndarray:
+        return self.gamma ** np.searchsorted(self._edges, t, side="right").astype(np.float64)
+
+    def _args(self) -> list[tuple[str, Any]]:
+        return [("milestones", list(self.milestones)), ("gamma", self.gamma)]
+
+
+def multistep_decay(milestones: Sequence[int], gamma: float = 0.1) -> Schedule:
+    """``gamma ** (number of milestones <= t)``, as torch's ``MultiStepLR``: drops at chosen updates.
+
+    Goyal et al. 2017's ResNet-50 schedule divides by 10 at epochs 30, 60 and 80; DeepSeek LLM (2024) multiplies
+    by 0.316 at 80 % and again at 90 % of the tokens. Unbounded: no total length.
+
+    Args:
+        milestones: strictly increasing updates >= 1 at which the factor drops.
+        gamma: factor per drop, in (0, 1].
+    """
+    if isinstance(milestones, (str, bytes)) or not isinstance(milestones, Sequence):
+        raise TypeError(f"milestones must be a sequence of ints, got {describe(milestones)}")
+    ms = tuple(check_int(f"milestones[{i}]", m, 1) for i, m in enumerate(milestones))
+    if not ms:
+        raise ValueError("milestones must not be empty")
+    if any(b <= a for a, b in zip(ms, ms[1:])):
+        raise ValueError(f"milestones must be strictly increasing, got {list(ms)}")
+    return _MultiStepDecay(ms, check_real("gamma", gamma, 0.0, 1.0, low_open=True))

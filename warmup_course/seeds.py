@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import os
 
+from warmup_course.validation import MAX_SEED, check_int
+
+__all__ = ["SEED_OFFSET_ENV", "seed", "seed_offset", "seeds"]
+
 SEED_OFFSET_ENV = "WARMUP_COURSE_SEED_OFFSET"
-
-
-def _check_int(name: str, value: object) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(f"{name} must be an int, got {value!r} ({type(value).__name__})")
-    return value
+#: The most seeds one call hands out (a notebook uses a handful; a robustness scan a few hundred).
+MAX_SEEDS = 10**6
 
 
 def seed_offset() -> int:
@@ -29,22 +29,20 @@ def seed_offset() -> int:
         offset = int(raw)
     except ValueError:
         raise ValueError(f"{SEED_OFFSET_ENV} must be an integer, got {raw!r}") from None
-    if offset < 0:
-        raise ValueError(f"{SEED_OFFSET_ENV} must be >= 0, got {offset}")
+    if not 0 <= offset <= MAX_SEED // 2:
+        raise ValueError(f"{SEED_OFFSET_ENV} must be in [0, {MAX_SEED // 2}], got {offset}")
     return offset
 
 
 def seed(base: int) -> int:
     """The seed to use for ``base``: ``base + seed_offset()``."""
-    base = _check_int("base", base)
-    if base < 0:
-        raise ValueError(f"base must be >= 0, got {base}")
+    # base + offset must stay a valid seed (< 2**63) for torch.manual_seed and numpy
+    base = check_int("base", base, 0, MAX_SEED // 2)
     return base + seed_offset()
 
 
 def seeds(n: int, base: int = 0) -> list[int]:
     """``n`` consecutive seeds starting at ``seed(base)``: ``[seed(base), ..., seed(base + n - 1)]``."""
-    n = _check_int("n", n)
-    if n < 1:
-        raise ValueError(f"n must be >= 1, got {n}")
+    n = check_int("n", n, 1, MAX_SEEDS)
+    base = check_int("base", base, 0, MAX_SEED // 2 - n)
     return [seed(base + i) for i in range(n)]

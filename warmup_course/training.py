@@ -34,6 +34,7 @@ and integer targets.
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -47,10 +48,23 @@ from torch import nn
 from torch.optim import Optimizer
 from torch.optim.lr_scheduler import LambdaLR, LRScheduler
 
+from warmup_course.monitor import UpdateStatistics, reduce_statistics
 from warmup_course.runtime import set_threads
 from warmup_course.scheduler import WarmupLR
 from warmup_course.schedules import Schedule
+from warmup_course.validation import (
+    MAX_ITEMS,
+    check_array,
+    check_bool,
+    check_choice,
+    check_mapping,
+    check_seed,
+    check_str,
+    check_tensor,
+    describe,
+)
 from warmup_course.validation import check_int as _check_int
+from warmup_course.validation import check_real
 
 __all__ = ["History", "train", "evaluate"]
 
@@ -108,18 +122,49 @@ class History:
     tensor_names: list[str] | None = None
     tensor_update_ratio: np.ndarray | None = None
 
+    def __post_init__(self) -> None:
+        # A History is also built from untrusted data (from_dict/from_json): arrays of different lengths would
+        # otherwise give silently misaligned tables and plots.
+        self.step = _as_array("step", self.step, np.int64)
+        n = len(self.step)
+        for name in _PER_UPDATE:
+            setattr(self, name, _as_array(name, getattr(self, name), np.float64, n))
+        self.eval_step = _as_array("eval_step", self.eval_step, np.int64)
+        check_mapping("eval", self.eval)
+        self.eval = {
+            check_str("eval key", k): _as_array(f"eval[{k!r}]", v, np.float64, len(self.eval_step), "eval_step")
+            for k, v in self.eval.items()
+        }
+        self.diverged = check_bool("diverged", self.diverged)
+        if self.diverged_step is not None:
+            self.diverged_step = _check_int("diverged_step", self.diverged_step, 0, MAX_ITEMS)
+        if self.divergence_reason is not None:
+            check_str("divergence_reason", self.divergence_reason, nonempty=False)
+        check_mapping("config", self.config)
+        if self.tensor_names is not None and (
+            not isinstance(self.tensor_names, (list, tuple)) or not all(isinstance(x, str) for x in self.tensor_names)
+        ):
+            raise TypeError(f"tensor_names must be a list of strings or None, got {describe(self.tensor_names)}")
+        if self.tensor_update_ratio is not None:
+            self.tensor_update_ratio = check_array("tensor_update_ratio", self.tensor_update_ratio, ndim=2)
+            if len(self.tensor_update_ratio) != n:
+                raise ValueError(
+                    f"tensor_update_ratio must have one row per update ({n}), got {len(self.tensor_update_ratio)}"
+                )
+
     def __len__(self) -> int:
         return len(self.step)
 
     # -- summaries ------------------------------------------------------------------------------------
 
     def _series(self, metric: str) -> np.ndarray:
+        check_str("metric", metric)
         if metric in _PER_UPDATE or metric == "step":
             return getattr(self, metric)
         if metric in self.eval:
             return self.eval[metric]
         known = ", ".join([*_PER_UPDATE, *self.eval])
-        raise KeyError(f"metric must be one of {known}; got {metric!r}")
+        raise _UnknownMetric(f"metric must be one of {known}; got {metric!r}")
 
     def final(self, metric: str = "loss") -> float:
         """The last recorded value of ``metric`` (a per-update array or an eval name); nan if none."""
@@ -129,9 +174,9 @@ class History:
     def best(self, metric: str = "loss", mode: str | None = None) -> float:
         """Best finite value of ``metric``: the maximum for names ending in ``acc``, else the minimum."""
         values = np.asarray(self._series(metric), dtype=float)
+        if mode is not None:
+            check_choice("mode", mode, ("min", "max"))
         mode = mode or ("max" if metric.endswith("acc") else "min")
-        if mode not in ("min", "max"):
-            raise ValueError(f"mode must be 'min' or 'max', got {mode!r}")
         finite = values[np.isfinite(values)]
         if not len(finite):
             return math.nan
@@ -139,6 +184,7 @@ class History:
 
     def steps_to(self, target: float, metric: str = "loss") -> int | None:
         """First update index (or eval step) where ``metric <= target`` (``>=`` for accuracies); None if never."""
+        target = check_real("target", target)  # nan would compare False everywhere: a silent "never"
         values = np.asarray(self._series(metric), dtype=float)
         hit = values >= target if metric.endswith("acc") else values <= target
         where = np.flatnonzero(hit)
@@ -151,6 +197,7 @@ class History:
 
     def to_rows(self, kind: str = "updates") -> list[dict[str, Any]]:
         """One dict per update (``kind="updates"``) or per evaluation (``kind="eval"``)."""
+        check_choice("kind", kind, ("updates", "eval"))
         if kind == "updates":
             cols = {"step": self.step, **{name: getattr(self, name) for name in _PER_UPDATE}}
             steps = self.step
@@ -166,13 +213,13 @@ class History:
 
         The default ``every`` shows about 10 rows (always including the last).
         """
+        if every is not None:
+            every = _check_int("every", every, 1)
         rows = self.to_rows(kind)
         if not rows:
             return "(no rows)"
         if every is None:
             every = max(1, math.ceil(len(rows) / 10))
-        if isinstance(every, bool) or not isinstance(every, int) or every < 1:
-            raise ValueError(f"every must be a positive int, got {every!r}")
         picked = rows[::every]
         if picked[-1] is not rows[-1]:
             picked.append(rows[-1])
@@ -215,22 +262,40 @@ class History:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> History:
-        """Inverse of :meth:`to_dict`."""
-        def floats(values: Any) -> np.ndarray:
-            return np.asarray(values, dtype=np.float64)
+        """Inverse of :meth:`to_dict`. The data is untrusted: a missing key or a malformed field is a
+        ``ValueError``/``TypeError`` naming it (``data['loss']``...)."""
+        check_mapping("data", data, keys=("step", "eval_step", "eval", "diverged", *_PER_UPDATE))
 
+        def floats(values: Any, key: str = "") -> np.ndarray:
+            if isinstance(values, (str, bytes, Mapping)) or values is None:
+                raise TypeError(f"data[{key!r}] must be a list of numbers, got {describe(values)}")
+            try:  # "nan", "inf", "-inf" are how to_dict writes non-finite floats
+                return np.asarray(values, dtype=np.float64)
+            except (TypeError, ValueError) as exc:
+                raise ValueError(f"data[{key!r}] must be a list of numbers ({exc})") from None
+
+        def ints(key: str) -> np.ndarray:
+            return _as_array(f"data[{key!r}]", data[key], np.int64)
+
+        check_mapping("data['eval']", data["eval"])
         ratio = data.get("tensor_update_ratio")
+        if ratio is not None:
+            ratio = floats(ratio, "tensor_update_ratio")
+            if ratio.size == 0:  # no updates: json has lost the number of columns
+                ratio = ratio.reshape(0, len(data.get("tensor_names") or []))
+            if ratio.ndim != 2:
+                raise ValueError(f"data['tensor_update_ratio'] must be 2-dimensional, got shape {ratio.shape}")
         return cls(
-            step=np.asarray(data["step"], dtype=np.int64),
-            eval_step=np.asarray(data["eval_step"], dtype=np.int64),
-            eval={k: floats(v) for k, v in data["eval"].items()},
-            diverged=bool(data["diverged"]),
+            step=ints("step"),
+            eval_step=ints("eval_step"),
+            eval={k: floats(v, f"eval.{k}") for k, v in data["eval"].items()},
+            diverged=data["diverged"],
             diverged_step=data.get("diverged_step"),
             divergence_reason=data.get("divergence_reason"),
-            config=dict(data.get("config", {})),
+            config=dict(check_mapping("data['config']", data.get("config", {}))),
             tensor_names=data.get("tensor_names"),
-            tensor_update_ratio=None if ratio is None else floats(ratio).reshape(len(data["step"]), -1),
-            **{name: floats(data[name]) for name in _PER_UPDATE},
+            tensor_update_ratio=ratio,
+            **{name: floats(data[name], name) for name in _PER_UPDATE},
         )
 
     def to_json(self, **kwargs: Any) -> str:
@@ -239,7 +304,13 @@ class History:
 
     @classmethod
     def from_json(cls, text: str) -> History:
-        return cls.from_dict(json.loads(text))
+        """Inverse of :meth:`to_json`; text that is not JSON is a ``ValueError`` naming ``text``."""
+        check_str("text", text)
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"text must be a History's JSON ({exc})") from None
+        return cls.from_dict(data)
 
     def __eq__(self, other: object) -> bool:
         """Exact equality of every field (nan equals nan): what "bit-identical runs" means."""
@@ -260,6 +331,36 @@ class History:
     __hash__ = None  # type: ignore[assignment]
 
 
+class _UnknownMetric(KeyError, ValueError):
+    """A metric name the History does not have: a KeyError (a missing key) and a ValueError (a bad argument)."""
+
+
+def _as_array(name: str, values: Any, dtype: Any, length: int | None = None, like: str = "step") -> np.ndarray:
+    """``values`` as a 1-D array of ``dtype`` (of ``length`` items when given), or an error naming ``name``."""
+    if isinstance(values, (str, bytes, Mapping)) or values is None:
+        raise TypeError(f"{name} must be a 1-D array, got {describe(values)}")
+    try:
+        arr = np.asarray(values)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{name} must be a rectangular array ({exc})") from None
+    if arr.ndim != 1:
+        raise ValueError(f"{name} must be 1-dimensional, got shape {arr.shape}")
+    if dtype is np.int64:
+        if arr.size and arr.dtype.kind not in "iu":
+            raise TypeError(f"{name} must hold integers, got dtype {arr.dtype}")
+        arr = arr.astype(np.int64, copy=False)
+    else:
+        if arr.size and (arr.dtype.kind not in "iuf" and arr.dtype.kind != "U"):
+            raise TypeError(f"{name} must hold numbers, got dtype {arr.dtype}")
+        try:
+            arr = arr.astype(np.float64, copy=False)
+        except ValueError as exc:
+            raise ValueError(f"{name} must hold numbers ({exc})") from None
+    if length is not None and len(arr) != length:
+        raise ValueError(f"{name} must have {length} entries, as many as {like}, got {len(arr)}")
+    return arr
+
+
 def _same(a: np.ndarray, b: np.ndarray) -> bool:
     return a.shape == b.shape and np.array_equal(a, b, equal_nan=a.dtype.kind == "f")
 
@@ -271,7 +372,7 @@ def _same(a: np.ndarray, b: np.ndarray) -> bool:
 def _check_device(device: Any) -> torch.device:
     try:
         dev = torch.device(device)
-    except (RuntimeError, TypeError) as exc:
+    except (RuntimeError, TypeError, ValueError, OverflowError) as exc:
         raise ValueError(f"device must be a torch device such as 'cpu' or 'cuda', got {device!r}") from exc
     if dev.type == "cuda" and not torch.cuda.is_available():
         raise ValueError(f"device={device!r} asked for CUDA, but torch.cuda.is_available() is False")
@@ -312,15 +413,74 @@ def _make_optimizer(optimizer: OptimizerLike, model: nn.Module) -> Optimizer:
     return opt
 
 
+class _EvalSteps:
+    """The updates before which ``train`` evaluates (0, k, 2k, ... and ``steps``), as O(1) membership: a set of
+    them would cost memory proportional to ``steps``."""
+
+    def __init__(self, steps: int, every: int | None) -> None:
+        self.steps, self.every = steps, every
+
+    def __contains__(self, t: int) -> bool:
+        if self.every == 0:
+            return False
+        return t == self.steps or (self.every is not None and 0 <= t < self.steps and t % self.every == 0)
+
+
+def _lr_value(lr: Any) -> float:
+    """A param group's lr as a float: a tensor lr is read now (it is updated in place later, so keeping the
+    tensor would make every recorded lr alias its final value)."""
+    return float(lr) if isinstance(lr, torch.Tensor) else lr
+
+
+def _probe_value(name: str, value: Any) -> Any:
+    """A probe's result if it is a real number or a one-element tensor; otherwise a TypeError at the first
+    evaluation, naming the probe (not after the whole run, when the History is assembled)."""
+    if isinstance(value, torch.Tensor):
+        if value.numel() != 1 or value.is_complex():
+            raise TypeError(f"probes[{name!r}] must return a number, got a tensor of shape {tuple(value.shape)}")
+        return value
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise TypeError(f"probes[{name!r}] must return a number, got {describe(value)}")
+    return value
+
+
+def _checked_multiplier(schedule: Callable[[int], Any]) -> Callable[[int], float]:
+    """``schedule`` as a LambdaLR ``lr_lambda`` that refuses a multiplier that is not a finite number >= 0.
+
+    A negative multiplier would run gradient ascent, and None or a string would fail deep inside torch.
+    """
+    def lr_lambda(t: int) -> float:
+        value = schedule(t)
+        if isinstance(value, torch.Tensor) and value.numel() == 1:
+            value = value.item()
+        if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
+            raise TypeError(f"schedule(t) must return a number, got {describe(value)} at t={t}")
+        value = float(value)
+        if not (math.isfinite(value) and value >= 0):
+            raise ValueError(f"schedule(t) must return a finite multiplier >= 0, got {value!r} at t={t}")
+        return value
+
+    return lr_lambda
+
+
 def _make_scheduler(optimizer: Optimizer, schedule: ScheduleLike) -> LRScheduler | None:
     if schedule is None:
         return None
+    # A ready LRScheduler, or a factory optimizer -> LRScheduler (a scheduler class or a partial of one), e.g. the
+    # feedback controllers of warmup_course.adaptive; one with `needs_loss` is stepped as step(loss).
+    func = schedule.func if isinstance(schedule, functools.partial) else schedule
+    if isinstance(func, type) and issubclass(func, LRScheduler):
+        schedule = schedule(optimizer)
+    if isinstance(schedule, LRScheduler):
+        if schedule.optimizer is not optimizer:
+            raise ValueError("schedule is an LRScheduler built on another optimizer than the one train() uses")
+        return schedule
     if isinstance(schedule, Schedule) or (
         isinstance(schedule, (list, tuple)) and all(isinstance(s, Schedule) for s in schedule)
     ):
         return WarmupLR(optimizer, schedule)
     if callable(schedule):  # any t -> multiplier function
-        return LambdaLR(optimizer, lambda t: float(schedule(t)))
+        return LambdaLR(optimizer, _checked_multiplier(schedule))
     raise TypeError(f"schedule must be a Schedule, a list of Schedules, a callable t -> float or None, got {schedule!r}")
 
 
@@ -353,6 +513,12 @@ def evaluate(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> tuple[torch.
 
     The model's training mode is restored afterwards. Accuracy counts each target position (token) once.
     """
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+    check_tensor("x", x, ndim=range(1, 9))
+    check_tensor("y", y, floating=False)
+    if len(x) != len(y):
+        raise ValueError(f"x and y must hold the same number of examples, got {len(x)} and {len(y)}")
     was_training = model.training
     model.eval()
     try:
@@ -394,64 +560,61 @@ def _check_fits(model: nn.Module, eval_sets: Mapping[str, tuple[torch.Tensor, to
 class _Recorder:
     """Per-update statistics kept on the device, fetched every FETCH_EVERY updates.
 
-    Per update it issues four fused ``torch._foreach_*`` kernels (the kind ``clip_grad_norm_`` and the
-    optimizers use): norms of the gradients and weights, a copy of the weights, and after the step
-    ``W_t - W_{t+1}`` and its norms. The 0-d results are only collected in a list; stacking them, the ratios
-    and the maxima happen once per chunk. With ``diagnostics=False`` only the loss is kept (the other
-    columns are nan), for sweeps where nothing else is looked at.
+    The statistics are :mod:`warmup_course.monitor`'s (one implementation for ``train()`` and
+    :class:`~warmup_course.monitor.WarmupMonitor`): per update four fused ``torch._foreach_*`` kernels (the kind
+    ``clip_grad_norm_`` and the optimizers use): norms of the gradients and weights, a copy of the weights, and
+    after the step ``W_t - W_{t+1}`` and its norms. The 0-d results are only collected in a list; stacking them,
+    the ratios and the maxima happen once per chunk (:func:`~warmup_course.monitor.reduce_statistics`). With
+    ``diagnostics=False`` only the loss is kept (the other columns are nan), for sweeps where nothing else is
+    looked at.
     """
 
     def __init__(self, params: list[nn.Parameter], names: list[str], per_tensor: bool, diagnostics: bool,
                  device: torch.device):
-        # Detached aliases share storage with the parameters (the optimizer updates them in place), and
-        # operations on them are not tracked by autograd, so no no_grad() context is needed per update.
-        self.params = [p.detach() for p in params]
-        self.owners = params
         self.names = names
         self.per_tensor = per_tensor and diagnostics
         self.diagnostics = diagnostics
-        self.before = [torch.empty_like(p) for p in self.params] if diagnostics else []
-        self.zero = torch.zeros((), device=device)
-        self.weights = [i for i, p in enumerate(params) if p.ndim >= 2] or list(range(len(params)))
+        self.stats = UpdateStatistics(params) if diagnostics else None
         self.width = 3 * len(params) + 1 if diagnostics else 1  # loss, |g_i| (n), |W_i| (n), |dW_i| (n)
         self.pending: list[torch.Tensor] = []  # 0-d device tensors, `width` per update
         self.lr: list[float] = []
         self.chunks: list[np.ndarray] = []
         self.per_tensor_chunks: list[np.ndarray] = []
+        #: Under DistributedDataParallel each worker's loss is its shard's: average it over the workers (one
+        #: all-reduce per chunk) so every worker records the global batch's loss and stops at the same update.
+        self.world_size, self.group = 1, None
 
     def before_step(self, loss: torch.Tensor, lr: float) -> None:
         self.lr.append(lr)
         self.pending.append(loss)
-        if self.diagnostics:
-            grads = [self.zero if p.grad is None else p.grad for p in self.owners]
-            self.pending += torch._foreach_norm(grads + self.params)
-            torch._foreach_copy_(self.before, self.params)
+        if self.stats is not None:
+            self.pending += self.stats.before_step()
 
     def after_step(self) -> None:
-        if self.diagnostics:
-            torch._foreach_sub_(self.before, self.params)  # before := W_t - W_{t+1} = -dW
-            self.pending += torch._foreach_norm(self.before)
+        if self.stats is not None:
+            self.pending += self.stats.after_step()
 
     def fetch(self) -> np.ndarray:
         """Move pending statistics to the host; returns the new rows (loss, grad_norm, ratio, ratio_max)."""
         if not self.pending:
             return np.zeros((0, 4))
-        stats = torch.stack(self.pending).double().cpu().numpy().reshape(-1, self.width)  # one sync per chunk
+        stacked = torch.stack(self.pending).double()
+        if self.world_size > 1:
+            losses = stacked.view(-1, self.width)[:, 0].contiguous()
+            torch.distributed.all_reduce(losses, group=self.group)  # sum over workers (gloo has no AVG)
+            stacked.view(-1, self.width)[:, 0] = losses / self.world_size
+        stats = stacked.cpu().numpy().reshape(-1, self.width)  # one sync per chunk
         self.pending.clear()
-        if not self.diagnostics:
+        if self.stats is None:
             rows = np.full((len(stats), 4), np.nan)
             rows[:, 0] = stats[:, 0]
             self.chunks.append(rows)
             return rows
-        n = len(self.params)
-        loss, g, w, delta = stats[:, 0], stats[:, 1 : n + 1], stats[:, n + 1 : 2 * n + 1], stats[:, 2 * n + 1 :]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            per = delta / w
-            ratio = np.sqrt((delta**2).sum(1)) / np.sqrt((w**2).sum(1))
-        rows = np.column_stack([loss, np.sqrt((g**2).sum(1)), ratio, per[:, self.weights].max(1)])
+        cols = reduce_statistics(stats[:, 1:], self.stats.weights)
+        rows = np.column_stack([stats[:, 0], cols["grad_norm"], cols["update_ratio"], cols["update_ratio_max"]])
         self.chunks.append(rows)
         if self.per_tensor:
-            self.per_tensor_chunks.append(per)
+            self.per_tensor_chunks.append(cols["tensor_update_ratio"])
         return rows
 
 
@@ -475,6 +638,7 @@ def train(
     diagnostics: bool = True,
     per_tensor: bool = False,
     probes: Mapping[str, Probe] | None = None,
+    clip_norm: float | None = None,
 ) -> History:
     """Train ``model`` on ``data`` for ``steps`` optimizer updates and return its :class:`History`.
 
@@ -486,7 +650,9 @@ def train(
             ``params -> Optimizer`` such as ``functools.partial(torch.optim.SGD, lr=0.1, momentum=0.9)``.
         schedule: multiplier of the base lr per update, ``lr_t = base_lr * schedule(t)``: a
             :class:`~warmup_course.schedules.Schedule` (or one per param group) driven by
-            :class:`~warmup_course.scheduler.WarmupLR`, any callable ``t -> float``, or None (constant lr).
+            :class:`~warmup_course.scheduler.WarmupLR`, any callable ``t -> float``, or None (constant lr);
+            or an ``LRScheduler`` built on ``optimizer`` / a factory ``optimizer -> LRScheduler`` (a scheduler class
+            or ``functools.partial`` of one), stepped as ``step(loss)`` if it has ``needs_loss = True``.
         steps: number of optimizer updates (= scheduler steps).
         batch_size: examples per micro-batch; an update sees ``batch_size * grad_accum`` examples.
         seed: seeds the batch order and any randomness inside the model (dropout); torch's global random
@@ -505,6 +671,9 @@ def train(
         per_tensor: also record every parameter tensor's ``||ΔW||/||W||`` (``History.tensor_update_ratio``).
         probes: ``{name: fn(model) -> float}``, evaluated with the metrics, recorded as ``History.eval[name]``
             (e.g. the fraction of dead ReLUs).
+        clip_norm: clip the global gradient norm to this value before each update
+            (``torch.nn.utils.clip_grad_norm_``, as nanoGPT's ``grad_clip``); None (default): no clipping.
+            ``History.grad_norm`` records the norm before clipping.
 
     Returns:
         A :class:`History`. A run that diverges stops early with ``diverged=True``; it never raises.
@@ -519,31 +688,42 @@ def train(
             f"data must have batches(batch_size, *, seed, device) and eval_sets(device) methods "
             f"(e.g. load_digits() or SequenceTask()), got {type(data).__name__}"
         )
-    steps = _check_int("steps", steps, 1)
-    batch_size = _check_int("batch_size", batch_size, 1)
-    seed = _check_int("seed", seed, 0)
-    grad_accum = _check_int("grad_accum", grad_accum, 1)
+    # Counts are bounded by MAX_ITEMS so that an absurd request (steps=10**18) is refused here instead of
+    # running for ever; a run's micro-batches (steps * grad_accum) share the same bound.
+    steps = _check_int("steps", steps, 1, MAX_ITEMS)
+    batch_size = _check_int("batch_size", batch_size, 1, MAX_ITEMS)
+    seed = check_seed("seed", seed)
+    grad_accum = _check_int("grad_accum", grad_accum, 1, MAX_ITEMS)
+    if steps * grad_accum > MAX_ITEMS:
+        raise ValueError(
+            f"steps * grad_accum must be <= {MAX_ITEMS} micro-batches, got steps={steps}, grad_accum={grad_accum}"
+        )
     if eval_every is not None:
-        eval_every = _check_int("eval_every", eval_every, 0)
-    if diverge_factor is not None and (
-        isinstance(diverge_factor, bool) or not isinstance(diverge_factor, (int, float)) or not diverge_factor > 1
-    ):
-        raise ValueError(f"diverge_factor must be a number > 1 or None, got {diverge_factor!r}")
-    for flag, value in (("diagnostics", diagnostics), ("per_tensor", per_tensor)):
-        if not isinstance(value, bool):
-            raise TypeError(f"{flag} must be True or False, got {value!r}")
+        eval_every = _check_int("eval_every", eval_every, 0, MAX_ITEMS)
+    if diverge_factor is not None:
+        # inf is allowed (= only a non-finite loss stops the run); the config records it as the string "inf"
+        diverge_factor = check_real("diverge_factor", diverge_factor, 1.0, low_open=True, allow_inf=True)
+    check_bool("diagnostics", diagnostics)
+    check_bool("per_tensor", per_tensor)
     if per_tensor and not diagnostics:
         raise ValueError("per_tensor=True needs diagnostics=True")
-    probes = dict(probes or {})
+    probes = dict(check_mapping("probes", probes) if probes is not None else {})
     for name, fn in probes.items():
         if not isinstance(name, str) or not callable(fn):
             raise TypeError(f"probes must map names to callables model -> float, got {name!r}: {fn!r}")
+    if clip_norm is not None:
+        clip_norm = check_real("clip_norm", clip_norm, 0.0, low_open=True)
     dev = _check_device(device)
+    if threads is not None:
+        threads = _check_int("threads", threads, 1, 4096)  # runtime.MAX_THREADS
+    if not any(p.requires_grad for p in model.parameters()):
+        raise ValueError(f"model must have trainable parameters, {type(model).__name__} has none")
     threads = set_threads(threads)
 
     model.to(dev)
     opt = _make_optimizer(optimizer, model)
-    base_lr = opt.param_groups[0].get("initial_lr", opt.param_groups[0]["lr"])
+    # A tensor lr (e.g. partial(SGD, lr=torch.tensor(0.1))) is updated in place by the scheduler: read its value now.
+    base_lr = _lr_value(opt.param_groups[0].get("initial_lr", opt.param_groups[0]["lr"]))
     scheduler = _make_scheduler(opt, schedule)
     eval_sets = data.eval_sets(dev) if eval_every != 0 else {}
     clash = set(probes) & {f"{s}_{m}" for s in eval_sets for m in ("loss", "acc")}
@@ -553,6 +733,9 @@ def train(
         _check_fits(model, eval_sets)
     named = [(n, p) for n, p in model.named_parameters() if p.requires_grad]
     rec = _Recorder([p for _, p in named], [n for n, _ in named], per_tensor, diagnostics, dev)
+    if isinstance(model, nn.parallel.DistributedDataParallel):
+        rec.group = model.process_group
+        rec.world_size = torch.distributed.get_world_size(rec.group)
 
     config = {
         "model": type(model).__name__,
@@ -569,11 +752,13 @@ def train(
         "device": str(dev),
         "threads": threads,
         "eval_every": eval_every,
-        "diverge_factor": diverge_factor,
+        "diverge_factor": _jsonable(diverge_factor),
         "diagnostics": diagnostics,
     }
+    if clip_norm is not None:  # only when used, so the configs of earlier runs stay as they were
+        config["clip_norm"] = clip_norm
 
-    eval_at = set() if eval_every == 0 else {steps} | (set(range(0, steps, eval_every)) if eval_every else set())
+    eval_at = _EvalSteps(steps, eval_every)
     eval_step: list[int] = []
     eval_values: list[dict[str, Any]] = []
 
@@ -583,7 +768,7 @@ def train(
             values[f"{name}_loss"], values[f"{name}_acc"] = evaluate(model, x, y)
         with torch.no_grad():
             for name, fn in probes.items():
-                value = fn(model)
+                value = _probe_value(name, fn(model))
                 values[name] = value.detach() if isinstance(value, torch.Tensor) else value
         eval_step.append(t)
         eval_values.append(values)
@@ -607,12 +792,19 @@ def train(
             for _ in range(grad_accum):
                 x, y = next(batches)
                 loss = F.cross_entropy(model(x).flatten(0, -2), y.flatten())
-                (loss / grad_accum).backward()
+                # x / 1 is exact, so skipping it changes no bit and saves an autograd node per update
+                (loss / grad_accum if grad_accum > 1 else loss).backward()
                 loss_sum = loss.detach() if loss_sum is None else loss_sum + loss.detach()
-            rec.before_step(loss_sum / grad_accum, opt.param_groups[0]["lr"])
+            rec.before_step(loss_sum / grad_accum if grad_accum > 1 else loss_sum,
+                            _lr_value(opt.param_groups[0]["lr"]))
+            if clip_norm is not None:
+                torch.nn.utils.clip_grad_norm_([p for _, p in named], clip_norm)
             opt.step()
             if scheduler is not None:
-                scheduler.step()
+                if getattr(scheduler, "needs_loss", False):  # feedback controllers (adaptive): step(loss)
+                    scheduler.step(loss_sum / grad_accum)
+                else:
+                    scheduler.step()
             rec.after_step()
 
             if (t + 1) % FETCH_EVERY == 0 or t + 1 == steps:

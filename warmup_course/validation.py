@@ -17,6 +17,7 @@ import numpy as np
 
 __all__ = [
     "MAX_ITEMS",
+    "MAX_SEED",
     "check_array",
     "check_bool",
     "check_callable",
@@ -24,6 +25,7 @@ __all__ = [
     "check_int",
     "check_mapping",
     "check_real",
+    "check_seed",
     "check_str",
     "check_tensor",
     "describe",
@@ -55,6 +57,16 @@ def check_int(name: str, value: Any, minimum: int | None = None, maximum: int | 
     if maximum is not None and v > maximum:
         raise ValueError(f"{name} must be <= {maximum}, got {v}")
     return v
+
+
+#: Seeds are refused from 2**63 on: torch.manual_seed and numpy's generators take at most a 64-bit value, and
+#: ``seed + offset`` must stay below that too.
+MAX_SEED = 2**63 - 1
+
+
+def check_seed(name: str, value: Any) -> int:
+    """``value`` as an int seed in ``[0, 2**63 - 1]`` (larger values overflow torch's and numpy's generators)."""
+    return check_int(name, value, 0, MAX_SEED)
 
 
 def check_real(

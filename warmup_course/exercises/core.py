@@ -49,6 +49,8 @@ from typing import Any
 
 import numpy as np
 
+from warmup_course.validation import check_bool, check_callable, check_mapping, check_real, check_str, describe
+
 __all__ = [
     "Verdict",
     "is_stub",
@@ -57,6 +59,10 @@ __all__ = [
     "compare_function",
     "check_number",
     "check_choice",
+    "quiz_problems",
+    "load_quiz",
+    "check_quiz_answer",
+    "render_quiz",
 ]
 
 _MARKS = {"passed": "✅ Correct", "failed": "❌ Not yet", "todo": "⏳ Not attempted yet"}
@@ -71,6 +77,9 @@ class Verdict:
     message: str = ""
 
     def __post_init__(self) -> None:
+        check_bool("attempted", self.attempted)
+        check_bool("passed", self.passed)
+        check_str("message", self.message, nonempty=False)
         if self.passed and not self.attempted:
             raise ValueError("a Verdict cannot be passed without being attempted")
 
@@ -160,9 +169,46 @@ class _NotAttempted(Exception):
     """Raised inside a check when learner code returned ``...`` or raised NotImplementedError."""
 
 
+def _check_optional_mapping(name: str, value: Any) -> None:
+    if value is not None:
+        check_mapping(name, value)
+
+
 def _describe_exception(exc: BaseException) -> str:
     text = str(exc)
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+_LIBRARY_DIR = __file__.rsplit("exercises", 1)[0]  # .../warmup_course/
+
+
+def _raised_in_learner_code(exc: BaseException) -> bool:
+    """Whether ``exc`` was raised by code outside this library (the learner's), judged from its traceback.
+
+    The innermost frame that is not numpy's, torch's or the standard library's decides: in
+    ``warmup_course`` it is the checker's own failure (e.g. on a NaN answer), not something the learner's
+    code raised.
+    """
+    tb = exc.__traceback__
+    last_own: bool | None = None
+    while tb is not None:
+        filename = tb.tb_frame.f_code.co_filename
+        if filename.startswith(_LIBRARY_DIR):
+            last_own = False
+        elif "site-packages" not in filename and "/lib/python" not in filename and not filename.startswith("<frozen"):
+            last_own = True  # a notebook cell, a test file, a learner's module
+        tb = tb.tb_next
+    return bool(last_own)
+
+
+def _exception_verdict(exc: BaseException) -> Verdict:
+    if _raised_in_learner_code(exc):
+        return Verdict.wrong(f"your code raised {_describe_exception(exc)}")
+    # The checker could not handle this answer: judge the answer, never accuse the learner's code.
+    return Verdict.wrong(
+        f"this answer could not be checked ({_describe_exception(exc)}); make sure it returns finite numbers "
+        "of the expected kind"
+    )
 
 
 def check(test: Callable[..., Any], answer: Any, *args: Any, **kwargs: Any) -> Verdict:
@@ -175,6 +221,7 @@ def check(test: Callable[..., Any], answer: Any, *args: Any, **kwargs: Any) -> V
     - learner code returns ``...`` or raises ``NotImplementedError`` -> not attempted;
     - any other exception -> wrong, naming the exception type and its message.
     """
+    check_callable("test", test)
     if is_stub(answer):
         return Verdict.not_attempted()
     try:
@@ -187,8 +234,10 @@ def check(test: Callable[..., Any], answer: Any, *args: Any, **kwargs: Any) -> V
         # pytest's assertion rewriting (in test files) appends "\nassert <expr>": keep only the hint.
         hint = str(exc).split("\nassert ", 1)[0].strip()
         return Verdict.wrong(hint or "the answer does not pass the check.")
-    except Exception as exc:  # noqa: BLE001 - a check must never raise into the notebook
-        return Verdict.wrong(f"your code raised {_describe_exception(exc)}")
+    except KeyboardInterrupt:  # the learner pressed stop: let it stop the cell
+        raise
+    except BaseException as exc:  # noqa: BLE001 - a check must never raise (SystemExit included) into the notebook
+        return _exception_verdict(exc)
     if isinstance(result, Verdict):
         return result
     if result is None or result is True:
@@ -202,6 +251,7 @@ def check(test: Callable[..., Any], answer: Any, *args: Any, **kwargs: Any) -> V
 
 def checker(test: Callable[..., Any]) -> Callable[..., Verdict]:
     """Decorator: ``test(answer, ...)`` becomes a check that always returns a :class:`Verdict` (see :func:`check`)."""
+    check_callable("test", test)
 
     @functools.wraps(test)
     def run(answer: Any = ..., *args: Any, **kwargs: Any) -> Verdict:
@@ -268,6 +318,8 @@ def _kind_problem(got: Any, expected: Any) -> str | None:
 def _is_number(x: Any) -> bool:
     try:
         float(x)
+    except OverflowError:  # an int beyond float range is still a number
+        return isinstance(x, numbers.Integral)
     except (TypeError, ValueError):
         return False
     return not isinstance(x, (str, bytes))
@@ -301,12 +353,22 @@ def compare_function(
     with the first mismatching input (``for t=0, warmup_steps=10: expected 0, got 0.1``), the learner's
     exception, or a known mistake's explanation; correct otherwise.
     """
+    # The checker author's arguments are checked first (a mistake there is the checker's bug, raised);
+    # the learner's ``fn`` only ever gets a verdict.
+    if not callable(reference):
+        raise TypeError(f"reference must be callable, got {type(reference).__name__}")
+    if isinstance(inputs, (str, bytes, Mapping)) or not isinstance(inputs, Iterable):
+        raise TypeError(f"inputs must be a list of argument tuples, dicts or single arguments, got {describe(inputs)}")
+    rel = check_real("rel", rel, 0.0)
+    abs = check_real("abs", abs, 0.0)  # noqa: A001
+    if name is not None:
+        check_str("name", name)
+    _check_optional_mapping("wrong", wrong)
+    check_str("success", success, nonempty=False)
     if is_stub(fn):
         return Verdict.not_attempted()
     if not callable(fn):
         return Verdict.wrong(f"expected a function, got {_fmt(fn)} ({type(fn).__name__})")
-    if not callable(reference):
-        raise TypeError(f"reference must be callable, got {type(reference).__name__}")
     calls = [_as_call(item) for item in inputs]
     if not calls:
         raise ValueError("inputs must not be empty")
@@ -326,7 +388,9 @@ def compare_function(
             got = fn(*a, **k)
         except NotImplementedError:
             return Verdict.not_attempted()
-        except Exception as exc:  # noqa: BLE001 - learner code: report, never raise
+        except KeyboardInterrupt:
+            raise
+        except BaseException as exc:  # noqa: BLE001 - learner code (SystemExit included): report, never raise
             return Verdict.wrong(f"{label}({where}) raised {_describe_exception(exc)}")
         if got is Ellipsis:
             return Verdict.not_attempted(f"{label} still returns ... — write the body, then run this cell again.")
@@ -364,12 +428,22 @@ def check_number(
     ``wrong`` maps typical wrong values to an explanation (matched with the same tolerance); ``hint`` is added
     to any other rejection. ``...`` -> not attempted; a string, None or an array -> wrong, saying so.
     """
+    expected = check_real("expected", expected)
+    rel = check_real("rel", rel, 0.0)
+    abs = check_real("abs", abs, 0.0)  # noqa: A001
+    check_str("name", name)
+    _check_optional_mapping("wrong", wrong)
+    check_str("hint", hint, nonempty=False)
+    check_str("success", success, nonempty=False)
     if answer is Ellipsis:
         return Verdict.not_attempted(f"replace the ... in `{name} = ...` with your answer, then run this cell again.")
     extra = f" {hint}" if hint else ""
     if isinstance(answer, (bool, np.bool_)) or not _is_number(answer) or np.ndim(answer) != 0:
         return Verdict.wrong(f"{name} should be a number, got {_fmt(answer)} ({type(answer).__name__}).{extra}")
-    value = float(answer)
+    try:
+        value = float(answer)
+    except OverflowError:  # an int beyond float range (10**400): a verdict, not a crash
+        value = math.inf if answer > 0 else -math.inf
     tol = max(abs, rel * math.fabs(expected))
     if math.isfinite(value) and math.fabs(value - expected) <= tol:
         return Verdict.correct(success or f"{name} = {_fmt(value)}.")
@@ -395,6 +469,9 @@ def check_choice(
     ``explanations`` maps each option to why it is right or wrong; it also lists the valid options, so an
     answer outside them is told what the options are.
     """
+    _check_optional_mapping("explanations", explanations)
+    check_str("name", name)
+    check_str("success", success, nonempty=False)
     if answer is Ellipsis:
         return Verdict.not_attempted(f"set {name} to one of the options (it is still ...), then run this cell again.")
 
@@ -402,9 +479,136 @@ def check_choice(
         return x.strip().lower() if isinstance(x, str) else x
 
     options = {norm(k): v for k, v in (explanations or {}).items()}
+    try:
+        hash(answer)
+    except TypeError:  # a list or dict cannot be one of the options: a verdict, never an exception
+        return Verdict.wrong(f"{name} = {_fmt(answer)} is not one of the options"
+                             + (f" {', '.join(map(repr, explanations))}." if explanations else "."))
     if options and norm(answer) not in options:
         return Verdict.wrong(f"{name} = {answer!r} is not one of the options {', '.join(map(repr, explanations))}.")
     why = options.get(norm(answer), "")
     if norm(answer) == norm(expected):
         return Verdict.correct(success or why)
     return Verdict.wrong(f"{name} = {answer!r}" + (f": {why}" if why else " is not the best answer."))
+
+
+# ---------------------------------------------------------------------------------------------- quizzes
+#
+# Each ``exercises/nbNN.py`` may define ``QUIZ = [{"question": str, "choices": [str, ...], "answer": int,
+# "why": str}, ...]`` -- plain dicts, ``answer`` the 0-based index of the right choice. The instructors' quiz and
+# its answer key are rendered from them (``python -m warmup_course quiz``), and a test checks every key with
+# :func:`check_quiz_answer`, the same machinery as the exercises.
+
+_QUIZ_KEYS = {"question": str, "choices": list, "answer": int, "why": str}
+
+
+def quiz_problems(quiz: Any) -> list[str]:
+    """What makes ``quiz`` ill-formed (empty list: well-formed): a non-empty list of dicts with exactly the keys
+    question (str), choices (list of >= 2 distinct non-empty str), answer (int index into choices), why (str)."""
+    if not isinstance(quiz, (list, tuple)) or not quiz:
+        return [f"QUIZ must be a non-empty list of questions, got {type(quiz).__name__}"]
+    problems = []
+    for i, q in enumerate(quiz):
+        where = f"question {i}"
+        if not isinstance(q, Mapping):
+            problems.append(f"{where} is a {type(q).__name__}, not a dict")
+            continue
+        keys = set(q)
+        if keys != set(_QUIZ_KEYS):
+            problems.append(f"{where}: keys {sorted(keys)} != {sorted(_QUIZ_KEYS)}")
+        for key, kind in _QUIZ_KEYS.items():
+            value = q.get(key)
+            if key in q and (not isinstance(value, kind) or isinstance(value, bool)):
+                problems.append(f"{where}: {key} must be a {kind.__name__}, got {type(value).__name__}")
+        if isinstance(q.get("question"), str) and not q["question"].strip():
+            problems.append(f"{where}: the question is empty")
+        if isinstance(q.get("why"), str) and not q["why"].strip():
+            problems.append(f"{where}: 'why' is empty (the key must explain the answer)")
+        choices = q.get("choices")
+        if isinstance(choices, list):
+            if len(choices) < 2:
+                problems.append(f"{where}: needs at least 2 choices")
+            if not all(isinstance(c, str) and c.strip() for c in choices):
+                problems.append(f"{where}: every choice must be a non-empty string")
+            elif len({c.strip().lower() for c in choices}) != len(choices):
+                problems.append(f"{where}: two choices are the same")
+            answer = q.get("answer")
+            if isinstance(answer, int) and not isinstance(answer, bool) and not 0 <= answer < len(choices):
+                problems.append(f"{where}: answer {answer} is not an index of its {len(choices)} choices")
+    return problems
+
+
+def load_quiz(nb: Any) -> list[dict[str, Any]]:
+    """The validated ``QUIZ`` of notebook ``nb`` (``1``, ``"01"`` or ``"nb01"``); ValueError naming what is wrong."""
+    import importlib
+
+    if isinstance(nb, bool) or not isinstance(nb, (int, str)):
+        raise TypeError(f"nb must be a notebook number such as 1 or '01', got {nb!r}")
+    digits = nb[2:] if isinstance(nb, str) and nb.startswith("nb") else nb
+    try:
+        number = int(digits)
+    except ValueError:
+        raise ValueError(f"nb must be a notebook number such as 1 or '01', got {nb!r}") from None
+    if not 0 <= number <= 99:
+        raise ValueError(f"nb must be a notebook number in 0..99, got {nb!r}")
+    try:
+        module = importlib.import_module(f"warmup_course.exercises.nb{number:02d}")
+    except ModuleNotFoundError:
+        raise ValueError(f"nb: there is no warmup_course.exercises.nb{number:02d}") from None
+    quiz = getattr(module, "QUIZ", None)
+    if quiz is None:
+        raise ValueError(f"nb: warmup_course.exercises.nb{number:02d} defines no QUIZ")
+    problems = quiz_problems(quiz)
+    if problems:
+        raise ValueError(f"nb{number:02d}.QUIZ is ill-formed: " + "; ".join(problems))
+    return list(quiz)
+
+
+def check_quiz_answer(nb: Any, index: Any, answer: Any) -> Verdict:
+    """Check a learner's (or the key's) ``answer`` to question ``index`` of notebook ``nb``'s quiz.
+
+    ``answer`` is the 0-based index of a choice, its letter (``"a"``, ``"B"``) or the choice's text; ``...`` is
+    not attempted. The verdict explains with the question's ``why``.
+    """
+    quiz = load_quiz(nb)
+    if isinstance(index, bool) or not isinstance(index, int):
+        raise TypeError(f"index must be an int, got {type(index).__name__}")
+    if not 0 <= index < len(quiz):
+        raise ValueError(f"index must be in 0..{len(quiz) - 1}, got {index}")
+    q = quiz[index]
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    if answer is Ellipsis:
+        return Verdict.not_attempted("set the answer to a choice's letter, then run this cell again.")
+    chosen: int | None = None
+    if isinstance(answer, (int, np.integer)) and not isinstance(answer, (bool, np.bool_)):
+        chosen = int(answer) if 0 <= int(answer) < len(q["choices"]) else None
+    elif isinstance(answer, str):
+        a = answer.strip().lower().rstrip(").")
+        if len(a) == 1 and a in letters[: len(q["choices"])]:
+            chosen = letters.index(a)
+        else:
+            texts = [c.strip().lower() for c in q["choices"]]
+            chosen = texts.index(answer.strip().lower()) if answer.strip().lower() in texts else None
+    if chosen is None:
+        options = ", ".join(letters[i] for i in range(len(q["choices"])))
+        return Verdict.wrong(f"{answer!r} is not one of the choices ({options}).")
+    if chosen == q["answer"]:
+        return Verdict.correct(q["why"])
+    # no "why" here: it explains the right answer, and a learner should get another try first
+    return Verdict.wrong(f"({letters[chosen]}) is not the best answer; read the question again: {q['question']}")
+
+
+def render_quiz(quiz: Any, *, key: bool = False, title: str = "") -> str:
+    """Markdown for ``quiz``: numbered questions with lettered choices; ``key=True`` adds the answer and why."""
+    problems = quiz_problems(quiz)
+    if problems:
+        raise ValueError("quiz is ill-formed: " + "; ".join(problems))
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    lines = [f"### {title}", ""] if title else []
+    for i, q in enumerate(quiz, 1):
+        lines.append(f"{i}. {q['question']}")
+        lines += [f"   - ({letters[j]}) {c}" for j, c in enumerate(q["choices"])]
+        if key:
+            lines.append(f"   - **Answer: ({letters[q['answer']]})** — {q['why']}")
+        lines.append("")
+    return "\n".join(lines)

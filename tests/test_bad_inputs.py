@@ -273,7 +273,7 @@ def _recipe() -> Any:
 def _range_test() -> Any:
     from warmup_course.experiments import lr_range_test
 
-    return lr_range_test(tiny_model(), tiny_data(), sgd, batch_size=4, seed=0, steps=5)
+    return lr_range_test(tiny_model(), tiny_data(), sgd, batch_size=4, seed=0, steps=12)
 
 
 def _tmpdir() -> str:
@@ -296,12 +296,6 @@ def _quadratic_run() -> Any:
 
 def _quiz() -> list[dict[str, Any]]:
     return [{"question": "q", "choices": ["a", "b"], "answer": 0, "why": "w"}]
-
-
-def _range_test_fields() -> dict[str, Any]:
-    r = _range_test()
-    return {k: getattr(r, k) for k in ("lrs", "losses", "smoothed", "stop_step", "diverged", "divergence_reason",
-                                       "suggestions", "rule", "history")}
 
 
 A, RC, P = "warmup_course.audit.", "warmup_course.recorder.", "warmup_course.pitfalls."
@@ -532,12 +526,11 @@ REGISTRY: dict[str, Case] = {
                                                      ok={"title": TEXT, "expected": {"None", "[1, 2]"},
                                                          "marks": {"[1, 2]"}}),
     # ---- adaptive
-    AD + "CDATWarmup": Case(_cdat_kwargs, ok={"then": {"None"}}),
+    AD + "CDATWarmup": Case(_cdat_kwargs, ok={"then": {"None"}, "cap": {"inf"}}),  # cap=inf: uncapped (documented)
     AD + "CDATWarmup.curvature_step": Case(obj=lambda: _adaptive("CDATWarmup")),
     AD + "CDATWarmup.load_state_dict": Case(lambda: {"state_dict": _adaptive("CDATWarmup").state_dict()},
                                             obj=lambda: _adaptive("CDATWarmup"), ok={"state_dict": {"{}"}}),
     AD + "CDATWarmup.remove_hook": Case(obj=lambda: _adaptive("CDATWarmup")),
-    AD + "CriticalLR": Case(lambda: {"lr": 0.1, "sharpness": 20.0, "loss": 1.0, "evaluations": 3}),
     AD + "GIAdam.step": Case(obj=_gi_adam, ok={"closure": {"None"}}),
     AD + "LossGapWarmup": Case(lambda: {"optimizer": _opt()}, ok={"then": {"None"}, "loss_star": {"-1"}}),
     AD + "SpikeGuard": Case(lambda: {"optimizer": _opt()}),
@@ -556,7 +549,7 @@ REGISTRY: dict[str, Case] = {
     AL + "probe_b": Case(lambda: {"seed": 0, "batch_size": 8}),
     AL + "run_a": Case(lambda: {"method": "linear", "lr": 0.1, "seed": 0}),
     AL + "run_b": Case(lambda: {"method": "linear", "lr": 0.01, "seed": 0, "steps": 2}),
-    AL + "run_cdat": Case(lambda: {"lr": 0.1, "seed": 0, "steps": 2}),
+    AL + "run_cdat": Case(lambda: {"lr": 0.1, "seed": 0, "steps": 2}, ok={"cap": {"inf"}}),
     # ---- adaptive_plots
     APL + "loss_gap_figure": Case(lambda: {"losses": [2.0, 1.5, 1.0, 0.5], "target_lr": 0.1, "delta_peak": 0.3},
                                   ok={"losses": {"[1, 2]"}}),
@@ -566,7 +559,6 @@ REGISTRY: dict[str, Case] = {
     APL + "plot_peak_sweep": Case(lambda: {"table": {"linear": {0.1: [0.5, 0.4]}}, "failures": {"linear": {0.1: 0}},
                                            "title": "t"}, ok={"title": TEXT, "ylabel": TEXT}),
     # ---- monitor
-    MO + "Flag": Case(lambda: {"step": 1, "kind": "loss_spike", "value": 2.0, "threshold": 1.5}),
     MO + "UpdateStatistics": Case(lambda: {"params": list(tiny_model().parameters())}),
     MO + "UpdateStatistics.after_step": Case(obj=_update_stats),
     MO + "UpdateStatistics.before_step": Case(obj=_update_stats),
@@ -576,8 +568,9 @@ REGISTRY: dict[str, Case] = {
     MO + "WarmupMonitor.dashboard": Case(obj=_monitor),
     MO + "WarmupMonitor.first_flag": Case(obj=_monitor),
     MO + "WarmupMonitor.flush": Case(obj=_monitor),
-    MO + "WarmupMonitor.log_loss": Case(lambda: {"loss": 1.0}, obj=_monitor),
-    MO + "WarmupMonitor.step": Case(lambda: {"loss": 1.0}, obj=_monitor),
+    # a diverging loss (nan, inf) is recorded and flagged, never raised; a loss may be negative (any objective)
+    MO + "WarmupMonitor.log_loss": Case(lambda: {"loss": 1.0}, obj=_monitor, ok={"loss": {"nan", "inf", "-1"}}),
+    MO + "WarmupMonitor.step": Case(lambda: {"loss": 1.0}, obj=_monitor, ok={"loss": {"nan", "inf", "-1"}}),
     MO + "WarmupMonitor.summary": Case(obj=_monitor),
     MO + "reduce_statistics": Case(lambda: {"stats": np.ones((2, 6)), "weights": [0]}),
     # ---- gpt, probes
@@ -592,7 +585,7 @@ REGISTRY: dict[str, Case] = {
     PR + "grad_norm_by_layer": Case(lambda: {"model": _seq_transformer(), "tokens": _tokens(), "targets": _tokens()}),
     # ---- recipes, real_world_plots
     RE + "Recipe": Case(_recipe_kwargs, ok={"name": TEXT, "optimizer": TEXT, "batch": TEXT, "source": TEXT,
-                                            "note": TEXT, "peak_lr": {"None"}, "milestones": {"[1, 2]"}}),
+                                            "note": TEXT, "peak_lr": {"None"}}),
     RE + "Recipe.schedule": Case(obj=_recipe),
     RE + "recipes_table": Case(),
     RW + "plot_inside_runs": Case(lambda: {"runs": {"a": [tiny_history()]}, "grad_norms": {"a": np.ones(2)},
@@ -614,12 +607,12 @@ REGISTRY: dict[str, Case] = {
                                                      "warmup_proportion": 0.1}),
     NB7 + "noam_lr": Case(lambda: {"n": [1, 2, 3]}, ok={"n": {"[1, 2]"}}),
     NB8 + "check_loss_gap_rule": Case(lambda: {"fn": ...}, ok={"fn": ANY}),
-    NB8 + "check_ratio_target": Case(lambda: {"answer": ..., "ratios": [0.1, 0.2], "lrs": [0.1, 0.2],
-                                              "target_lr": 0.1}, ok={"answer": ANY}),
-    NB8 + "check_warmup_prediction": Case(lambda: {"answer": ..., "target_lr": 0.2, "critical_lr": 0.1},
+    NB8 + "check_ratio_target": Case(lambda: {"answer": 0.1, "ratios": [0.1, 0.2], "lrs": [0.1, 0.2],
+                                              "target_lr": 0.1}, ok={"answer": ANY, "ratios": {"[1, 2]"}}),
+    NB8 + "check_warmup_prediction": Case(lambda: {"answer": True, "target_lr": 0.2, "critical_lr": 0.1},
                                           ok={"answer": ANY}),
     NB8 + "loss_gap_reference": Case(lambda: {"loss": 1.0, "target_lr": 0.1, "delta_peak": 0.3},
-                                     ok={"loss_star": {"-1"}}),
+                                     ok={"loss_star": {"-1"}, "loss": {"-1"}}),  # any finite loss: D >= 0 anyway
     NB8 + "ratio_target_reference": Case(lambda: {"ratios": [0.1, 0.2], "lrs": [0.1, 0.2], "target_lr": 0.1},
                                          ok={"ratios": {"[1, 2]"}, "lrs": {"[1, 2]"}}),
     # ---- callables added to the first modules
@@ -640,19 +633,21 @@ REGISTRY: dict[str, Case] = {
     "warmup_course.data.load_text": Case(lambda: {"play": "hamlet"}, ok={"path": TEXT}),  # 'abc': a missing file
     "warmup_course.diagnostics.is_stable_run": Case(lambda: {"history": tiny_history()}),
     "warmup_course.diagnostics.normalized_weight_norm": Case(lambda: {"model": tiny_model()}),
-    "warmup_course.plotting.plot_quadratic_runs": Case(lambda: {"panels": {"p": _quadratic_run()}},
+    "warmup_course.plotting.plot_quadratic_runs": Case(lambda: {"panels": {"p": ("loss", {"a": _quadratic_run()})}},
                                                        ok={"edges": {"None", "{}"}}),
     "warmup_course.plotting.plot_stability_sweep": Case(lambda: {"sweeps": {"a": {0.1: [tiny_history()]}},
                                                                  "stable": lambda h: True}, ok={"title": TEXT}),
-    "warmup_course.plotting.plot_first_updates": Case(lambda: {"runs": tiny_history(), "weight_norm": "loss"}),
-    "warmup_course.plotting.plot_sharpness": Case(lambda: {"runs": tiny_history(), "edge": lambda lr: 2 / lr,
-                                                           "metric": "loss"}),
-    "warmup_course.plotting.plot_first_step": Case(lambda: {"sizes": {"a": tiny_history()}}, ok={"title": TEXT}),
+    "warmup_course.plotting.plot_first_updates": Case(lambda: {"runs": {"a": [tiny_history()]},
+                                                                "weight_norm": "test_loss"}),
+    "warmup_course.plotting.plot_sharpness": Case(lambda: {"runs": {"a": [tiny_history()]}, "edge": lambda lr: 2 / lr,
+                                                           "metric": "test_loss"}, ok={"warmup_steps": {"None"}}),
+    "warmup_course.plotting.plot_first_step": Case(lambda: {"sizes": {("SGD", 1.0): np.array([0.5, 1.0, 2.0])}},
+                                                   ok={"title": TEXT}),
     "warmup_course.plotting.plot_range_test": Case(lambda: {"results": _range_test()},
                                                    ok={"marks": {"{}"}, "title": TEXT}),
     "warmup_course.plotting.plot_seed_strip": Case(lambda: {"values": {"a": [0.1, 0.2]}, "ylabel": "y"},
                                                    ok={"ylabel": TEXT, "title": TEXT}),
-    "warmup_course.plotting.plot_warmup_lengths": Case(lambda: {"points": {"a": [0.1, 0.2]}, "ylabel": "y"},
+    "warmup_course.plotting.plot_warmup_lengths": Case(lambda: {"points": {"a": (10.0, [0.1, 0.2])}, "ylabel": "y"},
                                                        ok={"ylabel": TEXT, "title": TEXT}),
     "warmup_course.plotting.plot_warmup_shapes": Case(lambda: {"curves": {"a": np.linspace(0, 1, 20)}, "zoom": 10},
                                                       ok={"title": TEXT}),
@@ -660,14 +655,14 @@ REGISTRY: dict[str, Case] = {
     "warmup_course.plotting.plot_composition": Case(lambda: {"warmup_steps": 10, "total_steps": 50}),
     "warmup_course.widgets.Explorer": Case(lambda: {"fn": lambda x: None, "controls": {"x": (0, 10)}},
                                            ok={"controls": {"{}"}}),
-    "warmup_course.widgets.explore": Case(lambda: {"fn": lambda x: None, "x": (0, 10)}),
     "warmup_course.widgets.static_view": Case(lambda: {"fig_or_png": plt.figure()}, ok={"note": TEXT}),
     "warmup_course.exercises.core.quiz_problems": Case(lambda: {"quiz": []}, ok={"quiz": ANY}),  # returns problems
     "warmup_course.exercises.core.load_quiz": Case(lambda: {"nb": 0}),
     "warmup_course.exercises.core.check_quiz_answer": Case(lambda: {"nb": 0, "index": 0, "answer": ...},
                                                            ok={"answer": ANY}),
     "warmup_course.exercises.core.render_quiz": Case(lambda: {"quiz": _quiz()}, ok={"title": TEXT}),
-    "warmup_course.authoring.clean_metadata": Case(lambda: {"nb": __import__("nbformat").v4.new_notebook()}),
+    "warmup_course.authoring.clean_metadata": Case(lambda: {"nb": __import__("nbformat").v4.new_notebook()},
+                                                   ok={"nb": {"{}"}}),  # {}: a notebook with nothing to clean
     "warmup_course.authoring.math_problems": Case(lambda: {"markdown": "$x$"}, ok={"markdown": TEXT}),
     # out_dir: any path names a folder; 'abc' would write into the checkout, so it is not probed
     "warmup_course.authoring.build_workspace": Case(lambda: {"paths": [_stub_notebook()], "out_dir": _tmpdir()},
@@ -679,12 +674,9 @@ REGISTRY: dict[str, Case] = {
     "warmup_course.exercises.nb03.check_nanogpt_schedule": Case(lambda: {"schedule": ...}, ok={"schedule": ANY}),
     "warmup_course.exercises.nb03.nanogpt_get_lr": Case(lambda: {"it": 3}),
     "warmup_course.exercises.nb03.nanogpt_reference_schedule": Case(),
-    "warmup_course.experiments.RangeTestResult": Case(_range_test_fields, ok={"stop_step": {"None"},
-                                                                              "divergence_reason": TEXT,
-                                                                              "suggestions": {"{}"}}),
     "warmup_course.experiments.lr_range_test": Case(
         lambda: {"model": tiny_model(), "data": tiny_data(), "optimizer": sgd, "batch_size": 4, "seed": 0,
-                 "steps": 3}, ok={"train_kwargs": {"{}"}}),
+                 "steps": 12}, ok={"train_kwargs": {"{}"}}),
 }
 
 
@@ -737,85 +729,35 @@ SKIP: dict[str, str] = {
     "warmup_course.widgets.ScheduleExplorer.update": "no parameters besides self (the widget callback)",
     "warmup_course.widgets.schedule_explorer": "**settings only: probed in test_schedule_explorer_settings",
     "warmup_course.experiments.Results.names": "a property",
+    "warmup_course.monitor.Flag": "a frozen record WarmupMonitor builds itself (step, kind, value, threshold)",
+    "warmup_course.distributed.DistributedError": "an exception class the launcher raises (message, rank, details)",
+    **{k: "starts worker processes per call: test_process_launchers_check_arguments_before_starting"
+       for k in ("warmup_course.distributed.launch", "warmup_course.distributed.train_distributed",
+                 "warmup_course.pitfalls.ddp_total_steps")},
+    "warmup_course.experiments.RangeTestResult": "a plain result record lr_range_test builds",
+    "warmup_course.widgets.explore": ("fn is positional-only (the registry passes keywords): "
+                                      "test_explore_refuses_by_name"),
+    "warmup_course.adaptive.CriticalLR": "a plain result record find_critical_lr builds (lr, sharpness, loss, count)",
+    # torch.optim.Adam's own constructor, inherited unchanged: torch validates lr/betas/eps with its messages
+    "warmup_course.adaptive.GIAdam": "torch.optim.Adam's constructor, inherited (torch validates its arguments)",
+    "warmup_course.schedules.product": "only *factors (the registry passes keywords): test_product_refuses_by_name",
 }
 
 # Modules created by other engineers AFTER this test was written (issue 9), not finished when it landed: their
 # callables' missing registry entries are expected failures (xfail) until their authors add them. THE LEAD EMPTIES
 # THIS SET: once a module is finished, remove it here and add its REGISTRY entries.
 NEW_MODULES_PENDING: set[str] = {
-    "warmup_course.adaptive",
-    "warmup_course.adaptive_lab",
-    "warmup_course.adaptive_plots",
-    "warmup_course.audit",
-    "warmup_course.cycles",
-    "warmup_course.distributed",
-    "warmup_course.exercises.nb01",  # rewritten while this test was written (new checkers)
-    "warmup_course.exercises.nb08",
-    "warmup_course.gpt",
-    "warmup_course.monitor",
-    "warmup_course.exercises.nb04",
-    "warmup_course.exercises.nb05",
+    "warmup_course.cycles",  # notebook 06's engineer: registered last
+    "warmup_course.exercises.nb01",  # notebook 01's engineer: registered last
+    "warmup_course.exercises.nb05",  # notebook 05's engineer: still changing
     "warmup_course.exercises.nb06",
-    "warmup_course.exercises.nb07",
-    "warmup_course.pitfall_plots",
-    "warmup_course.real_world_plots",
-    "warmup_course.recipes",
-    "warmup_course.pitfalls",
-    "warmup_course.probes",
     "warmup_course.quadratic",
-    "warmup_course.recorder",
 }
 
 # Callables other engineers added to EXISTING modules while this test was written, not yet registered: expected
 # failures of the registry test, like NEW_MODULES_PENDING (the lead empties this set too).
 NEW_CALLABLES_PENDING: set[str] = {
-    S + "cosine_warmup",
-    S + "constant_warmup",
-    S + "deepspeed_warmup",
-    S + "multistep_decay",
-    S + "sqrt_decay",
-    S + "product",
-    S + "splice",
-    "warmup_course.data.TextCorpus",
-    "warmup_course.data.TextCorpus.encode",
-    "warmup_course.data.TextCorpus.decode",
-    "warmup_course.data.TextCorpus.batches",
-    "warmup_course.data.TextCorpus.eval_set",
-    "warmup_course.data.TextCorpus.eval_sets",
-    "warmup_course.data.load_text",
-    "warmup_course.diagnostics.is_stable_run",
-    "warmup_course.diagnostics.normalized_weight_norm",
-    "warmup_course.plotting.plot_quadratic_runs",
-    "warmup_course.plotting.plot_stability_sweep",
-    "warmup_course.plotting.plot_first_updates",
-    "warmup_course.plotting.plot_sharpness",
-    "warmup_course.widgets.Explorer",
-    "warmup_course.widgets.explore",
-    "warmup_course.widgets.static_view",
-    "warmup_course.exercises.core.quiz_problems",
-    "warmup_course.exercises.core.load_quiz",
-    "warmup_course.exercises.core.check_quiz_answer",
-    "warmup_course.exercises.core.render_quiz",
-    "warmup_course.authoring.clean_metadata",
-    "warmup_course.authoring.math_problems",
-    "warmup_course.authoring.build_workspace",
-    "warmup_course.authoring.build_site",
-    "warmup_course.authoring.free_port",
-    "warmup_course.data.TextCorpus.reference_losses",
-    "warmup_course.exercises.nb02.check_untuned_nanogpt",
-    "warmup_course.exercises.nb03.check_nanogpt_schedule",
-    "warmup_course.exercises.nb03.nanogpt_get_lr",
-    "warmup_course.exercises.nb03.nanogpt_reference_schedule",
-    "warmup_course.experiments.RangeTestResult",
-    "warmup_course.experiments.lr_range_test",
-    "warmup_course.plotting.composition_values",
-    "warmup_course.plotting.plot_composition",
-    "warmup_course.plotting.plot_first_step",
-    "warmup_course.plotting.plot_monitor",
-    "warmup_course.plotting.plot_range_test",
-    "warmup_course.plotting.plot_seed_strip",
-    "warmup_course.plotting.plot_warmup_lengths",
-    "warmup_course.plotting.plot_warmup_shapes",
+    "warmup_course.plotting.plot_monitor",  # notebook 05's engineer: still changing
 }
 
 # ----------------------------------------------------------------------------------------------- discovery
@@ -1027,3 +969,86 @@ def coverage() -> tuple[int, int]:
 if __name__ == "__main__":  # python tests/test_bad_inputs.py: print the coverage numbers
     n, calls = coverage()
     print(f"{n} public callables probed with {len(BAD_VALUES)} bad values: {calls} calls")
+
+
+# --------------------------------------------------------------- callables that start processes (SKIP above)
+
+
+class _Started(Exception):
+    """Raised instead of starting worker processes: the call got past its argument checks."""
+
+
+def _launch_cases() -> dict[str, tuple[Callable[..., Any], Callable[[], dict[str, Any]], dict[str, set[str]]]]:
+    from functools import partial
+
+    from warmup_course import distributed, pitfalls
+
+    return {
+        # args=[1, 2]: two extra arguments; port=None: pick a free one
+        "launch": (distributed.launch, lambda: {"fn": math.sqrt, "world_size": 2, "args": ()},
+                   {"args": {"[1, 2]"}, "port": {"None"}}),
+        "train_distributed": (distributed.train_distributed,
+                              lambda: {"model": tiny_model(), "data": tiny_data(),
+                                       "optimizer": partial(torch.optim.SGD, lr=0.1), "schedule": None,
+                                       "steps": 2, "batch_size": 4, "seed": 0},
+                              {"schedule": {"None"}}),
+        "ddp_total_steps": (pitfalls.ddp_total_steps, dict, {}),
+    }
+
+
+@pytest.mark.parametrize("name", ["launch", "train_distributed", "ddp_total_steps"])
+def test_process_launchers_check_arguments_before_starting(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``distributed.launch``, ``train_distributed`` and ``pitfalls.ddp_total_steps`` start processes for a valid
+    call (seconds each), so the walk skips them; here every bad value must be refused by name BEFORE a process
+    starts (``_launch_once`` is replaced by a stub that raises :class:`_Started`)."""
+    from warmup_course import distributed
+
+    def started(*args: Any, **kwargs: Any) -> None:
+        raise _Started
+
+    monkeypatch.setattr(distributed, "_launch_once", started)
+    fn, make, ok = _launch_cases()[name]
+    with pytest.raises(_Started):  # the valid call gets as far as starting processes
+        fn(**make())
+    problems = []
+    for param in inspect.signature(fn).parameters.values():
+        if param.kind in (param.VAR_POSITIONAL, param.VAR_KEYWORD):
+            continue
+        for label, bad in BAD_VALUES:
+            valid = label in ok.get(param.name, set()) or _valid_for(param, label)
+            try:
+                fn(**{**make(), param.name: bad()})
+            except _Started:
+                if not valid:
+                    problems.append(f"{param.name}={label}: a process would start")
+            except (TypeError, ValueError) as exc:
+                if not valid and not _names_param(str(exc), param.name):
+                    problems.append(f"{param.name}={label}: {type(exc).__name__} does not name it: {exc}")
+            except Exception as exc:  # noqa: BLE001
+                problems.append(f"{param.name}={label}: {type(exc).__name__}: {exc}")
+    assert not problems, "\n".join(problems)
+
+
+def test_explore_refuses_by_name() -> None:
+    """``widgets.explore(fn, /, **controls)`` (SKIP above: ``fn`` is positional-only)."""
+    from warmup_course.widgets import Explorer, explore
+
+    assert isinstance(explore(lambda x: None, x=(0, 10)), Explorer)
+    for label, bad in BAD_VALUES:
+        with pytest.raises(TypeError, match=r"\bfn\b"):
+            explore(bad(), x=(0, 10))
+    with pytest.raises(TypeError, match="controls"):  # a control that is not a parameter of fn
+        explore(lambda x: None, y=(0, 10))
+    with pytest.raises(ValueError, match="controls"):
+        explore(lambda x: None)
+
+
+def test_product_refuses_by_name() -> None:
+    """``schedules.product(*factors)`` (SKIP above: positional factors only): each bad factor, in any position."""
+    from warmup_course.schedules import linear_warmup, product
+
+    assert product(linear_warmup(5), 0.5)(10) == 0.5
+    for label, bad in BAD_VALUES:
+        for factors in ((bad(),), (linear_warmup(5), bad())):
+            with pytest.raises((TypeError, ValueError), match="factors"):
+                product(*factors)

@@ -745,6 +745,7 @@ class GIAdam(torch.optim.Adam):
 
     def step(self, closure: Callable[[], float] | None = None) -> Any:  # type: ignore[override]
         if closure is not None:
+            check_callable("closure", closure)
             with torch.enable_grad():
                 loss = closure()
             if not self.state:

@@ -140,6 +140,8 @@ def run_cdat(lr: float, seed: int, *, sigma: float = 2.0, cap: float = 1.0, step
 def failed(h: History, task: str) -> bool:
     """Task A: diverged or test accuracy < 0.9. Task B: diverged or test loss > 1 (stuck near ln 16)."""
     check_choice("task", task, ("A", "B"))
+    if not isinstance(h, History):
+        raise TypeError(f"h must be a History, got {type(h).__name__}")
     if h.diverged:
         return True
     value = h.final("test_acc") if task == "A" else h.final("test_loss")

@@ -19,7 +19,7 @@ from matplotlib.figure import Figure
 
 from warmup_course.adaptive import loss_gap_constants
 from warmup_course.plotting import color, style_context
-from warmup_course.validation import check_array, check_mapping, check_real
+from warmup_course.validation import MAX_ITEMS, check_array, check_int, check_mapping, check_real, check_str
 
 __all__ = ["loss_gap_figure", "loss_gap_replay", "plot_emerging_lrs", "plot_peak_sweep"]
 
@@ -31,6 +31,8 @@ def plot_emerging_lrs(panels: Mapping[str, Mapping[str, Any]], targets: Mapping[
     (the hand-tuned reference). The y axis is logarithmic: the controllers start at 10 % of the target.
     """
     check_mapping("panels", panels)
+    if not panels:
+        raise ValueError("panels must hold at least one panel")
     check_mapping("targets", targets, keys=list(panels))
     with style_context():
         fig, axes = plt.subplots(1, len(panels), figsize=(5.2 * len(panels), 3.8), layout="constrained", squeeze=False)
@@ -57,7 +59,11 @@ def plot_peak_sweep(table: Mapping[str, Mapping[float, Sequence[float]]], failur
     the line is the median over seeds, and ``failures[method][peak_lr]`` (the failed seeds) is written next to the
     point when > 0. Log axes, x ticks at the peak lrs tried."""
     check_mapping("table", table)
+    if not table:
+        raise ValueError("table must hold at least one method")
     check_mapping("failures", failures, keys=list(table))
+    check_str("title", title, nonempty=False)
+    check_str("ylabel", ylabel, nonempty=False)
     markers = "osD^vP*X"
     with style_context():
         fig, ax = plt.subplots(figsize=(7.2, 4.2), layout="constrained")
@@ -110,6 +116,7 @@ def loss_gap_figure(losses: Any, target_lr: float, delta_peak: float, *, linear_
     """Left: the recorded loss and the peak gap ``D*``; right: the lr the loss-gap rule picks along it, next to
     linear warmup over ``linear_w`` updates."""
     lr = loss_gap_replay(losses, target_lr, delta_peak)
+    linear_w = check_int("linear_w", linear_w, 1, MAX_ITEMS)
     losses = np.asarray(losses, dtype=float)
     t = np.arange(len(losses))
     with style_context():

@@ -63,6 +63,20 @@ def _check_path(name: str, path: Any) -> Path:
     return Path(path)
 
 
+def _check_paths(paths: Any) -> list[Path]:
+    """``paths`` as a non-empty list of existing notebook files; TypeError/ValueError naming ``paths``."""
+    if isinstance(paths, (str, bytes, Path, Mapping)) or not isinstance(paths, Sequence) or not paths:
+        raise TypeError(f"paths must be a non-empty list of notebook paths, got {type(paths).__name__}")
+    out = []
+    for p in paths:
+        if not isinstance(p, (str, Path)):
+            raise TypeError(f"paths must hold str or Path, got {type(p).__name__}")
+        if not Path(p).is_file():
+            raise ValueError(f"paths: no such notebook file: {p}")
+        out.append(Path(p))
+    return out
+
+
 def _read(path: Path):
     import nbformat
 
@@ -118,6 +132,8 @@ def clean_metadata(nb):
     ``jupyter.source_hidden = true`` on every cell tagged ``solution`` (JupyterLab then shows the cell collapsed:
     a learner expands it on purpose), and only ``source_hidden`` is kept under ``jupyter``.
     """
+    if not isinstance(nb, Mapping):
+        raise TypeError(f"nb must be a notebook (a mapping), got {type(nb).__name__}")
     meta = nb.get("metadata", {})
     for key in list(meta):
         if key not in NOTEBOOK_METADATA:
@@ -145,6 +161,8 @@ def _strip_code(markdown: str) -> str:
 def math_problems(markdown: str) -> list[str]:
     """Formulas in ``markdown`` that MathJax would render as an error (a cheap static lint; the browser test
     checks the real rendering): unbalanced ``$``, braces, ``\\left``/``\\right``, ``\\begin``/``\\end``."""
+    if not isinstance(markdown, str):
+        raise TypeError(f"markdown must be a string, got {type(markdown).__name__}")
     text = _strip_code(markdown).replace("\\$", "")
     problems = []
     segments = re.findall(r"\$\$(.+?)\$\$", text, flags=re.DOTALL)
@@ -282,9 +300,10 @@ def build_workspace(paths: Sequence[str | Path], out_dir: str | Path) -> list[Pa
     learner's work); returns the written paths."""
     import nbformat
 
+    paths = _check_paths(paths)
     out_dir = Path(out_dir)
     written = []
-    for p in map(Path, paths):
+    for p in paths:
         nb = _read(p)
         for sub, make in (("course", lambda n: clean_metadata(n)), ("student", student_copy)):
             target = out_dir / sub / p.name
@@ -331,7 +350,9 @@ def build_site(paths: Sequence[str | Path], out_dir: str | Path, *, mathjax_url:
 
     from warmup_course.course import course_map_markdown
 
-    paths = sorted(map(Path, paths))
+    paths = sorted(_check_paths(paths))
+    if mathjax_url is not None and not isinstance(mathjax_url, str):
+        raise TypeError(f"mathjax_url must be a string (a URL) or None, got {type(mathjax_url).__name__}")
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     exporter = _site_exporter(mathjax_url)
@@ -368,6 +389,8 @@ def free_port(start: int, tries: int = 50) -> int | None:
 
     if isinstance(start, bool) or not isinstance(start, int) or not 1 <= start <= 65535:
         raise ValueError(f"start must be a port number in 1..65535, got {start!r}")
+    if isinstance(tries, bool) or not isinstance(tries, int) or not 1 <= tries <= 65535:
+        raise ValueError(f"tries must be an int in 1..65535, got {tries!r}")
     for port in range(start, min(start + tries, 65536)):
         with socket.socket() as s:
             try:

@@ -41,6 +41,7 @@ from torchvision.datasets import VisionDataset
 
 from warmup_course.validation import (
     MAX_ITEMS,
+    check_array,
     check_bool,
     check_choice,
     check_mapping,
@@ -477,11 +478,9 @@ class TextCorpus:
         if not isinstance(self.text, str):
             raise TypeError(f"text must be a string, got {type(self.text).__name__}")
         self.context = _check_int("context", self.context, 1)
-        self.eval_windows = _check_int("eval_windows", self.eval_windows, 1)
-        if isinstance(self.val_fraction, bool) or not isinstance(self.val_fraction, (int, float)):
-            raise TypeError(f"val_fraction must be a real number, got {self.val_fraction!r}")
-        if not 0.0 < float(self.val_fraction) < 1.0:
-            raise ValueError(f"val_fraction must be in (0, 1), got {self.val_fraction!r}")
+        self.eval_windows = _check_int("eval_windows", self.eval_windows, 1, MAX_ITEMS)
+        check_real("val_fraction", self.val_fraction, 0.0, 1.0, low_open=True, high_open=True)
+        check_str("name", self.name)
         if self.alphabet is not None:
             if not isinstance(self.alphabet, str):
                 raise TypeError(f"alphabet must be a string or None, got {type(self.alphabet).__name__}")
@@ -499,7 +498,8 @@ class TextCorpus:
         self.train_ids, self.val_ids = ids[:cut], ids[cut:]
         for part, name in ((self.train_ids, "training"), (self.val_ids, "validation")):
             if len(part) < self.context + 2:
-                raise ValueError(f"the {name} part has {len(part)} characters: too few for context={self.context}")
+                raise ValueError(f"text is too short: its {name} part has {len(part)} characters, too few for "
+                                 f"context={self.context}")
 
     def __repr__(self) -> str:
         return (
@@ -546,7 +546,14 @@ class TextCorpus:
 
     def decode(self, ids: Any) -> str:
         """The text of a sequence of character ids."""
-        seq = torch.as_tensor(ids).reshape(-1).tolist()
+        if isinstance(ids, torch.Tensor):
+            ids = ids.detach().cpu().numpy()
+        if isinstance(ids, (bool, np.bool_)) or (isinstance(ids, np.ndarray) and ids.dtype == bool):
+            raise TypeError(f"ids must be character ids (ints), got {ids!r}")
+        arr = check_array("ids", ids, ndim=None, finite=True)
+        if not np.array_equal(arr, np.round(arr)):
+            raise ValueError("ids must be whole numbers (character ids)")
+        seq = arr.reshape(-1).tolist()
         if any(not 0 <= int(i) < self.vocab_size for i in seq):
             raise ValueError(f"ids must lie in 0..{self.vocab_size - 1}")
         return "".join(self.vocab[int(i)] for i in seq)
@@ -555,8 +562,8 @@ class TextCorpus:
         self, batch_size: int, *, seed: int, device: str | torch.device = "cpu"
     ) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
         """Endless training batches of random windows, fully determined by ``seed`` (same on every device)."""
-        batch_size = _check_int("batch_size", batch_size, 1)
-        seed = _check_int("seed", seed, 0)
+        batch_size = _check_int("batch_size", batch_size, 1, MAX_ITEMS)
+        seed = check_seed("seed", seed)
         return self._batches(batch_size, seed, _device(device))
 
     def _batches(self, batch_size: int, seed: int, device: torch.device) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:

@@ -49,7 +49,7 @@ import torch
 from torch import nn
 
 from warmup_course.training import History, train
-from warmup_course.validation import check_callable, check_int, check_real, describe
+from warmup_course.validation import MAX_ITEMS, check_callable, check_int, check_real, check_seed, describe
 
 __all__ = ["DistributedError", "launch", "train_distributed", "MAX_WORKERS"]
 
@@ -357,12 +357,18 @@ def train_distributed(
             "optimizer must be a picklable factory params -> Optimizer, e.g. functools.partial(torch.optim.SGD, "
             f"lr=0.1) (an optimizer instance is bound to this process's parameters), got {describe(optimizer)}"
         )
-    steps = check_int("steps", steps, 1)
+    steps = check_int("steps", steps, 1, MAX_ITEMS)
     world_size = check_int("world_size", world_size, 1, MAX_WORKERS)
-    batch_size = check_int("batch_size", batch_size, 1)
+    batch_size = check_int("batch_size", batch_size, 1, MAX_ITEMS)
     if batch_size % world_size:
         raise ValueError(f"batch_size must be a multiple of world_size={world_size}, got {batch_size}")
-    seed = check_int("seed", seed, 0)
+    seed = check_seed("seed", seed)
+    # Refused here, before any process starts (inside the workers it would surface as a DistributedError).
+    if schedule is not None and not callable(schedule) and not (
+        isinstance(schedule, (list, tuple)) and schedule and all(callable(s) for s in schedule)
+    ):
+        raise TypeError(f"schedule must be a Schedule, a list of Schedules, a callable t -> float or None, "
+                        f"got {describe(schedule)}")
     if not (callable(getattr(data, "batches", None)) and callable(getattr(data, "eval_sets", None))):
         raise TypeError(f"data must have batches(batch_size, *, seed, device) and eval_sets(device), got {describe(data)}")
     device = train_kwargs.get("device", "cpu")

@@ -21,7 +21,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from warmup_course.validation import check_choice, check_int, check_real, check_str
+from warmup_course.validation import check_choice, check_int, check_real, check_str, check_tensor
 
 __all__ = ["TinyGPT", "generate", "gpt", "param_groups"]
 
@@ -57,12 +57,26 @@ class _Block(nn.Module):
         return self.ln2(x + self.mlp(x))
 
 
+def _check_arch(vocab: Any, context: Any, d_model: Any, heads: Any, layers: Any, norm: Any) -> tuple:
+    """The architecture's arguments, validated (by :func:`gpt` and by :class:`TinyGPT` built directly)."""
+    vocab = check_int("vocab", vocab, 2, 10**6)
+    context = check_int("context", context, 1, 4096)
+    d_model = check_int("d_model", d_model, 1, 4096)
+    heads = check_int("heads", heads, 1, 4096)
+    layers = check_int("layers", layers, 1, 64)
+    norm = check_choice("norm", norm, ("pre", "post"))
+    if d_model % heads:
+        raise ValueError(f"d_model must be divisible by heads, got d_model={d_model}, heads={heads}")
+    return vocab, context, d_model, heads, layers, norm
+
+
 class TinyGPT(nn.Module):
     """Decoder-only Transformer over characters. Input int64 ``(N, L)`` with ``L <= context``; output logits
     ``(N, L, vocab)``: position ``i`` predicts character ``i + 1``. Build it with :func:`gpt` (validated, seeded)."""
 
     def __init__(self, vocab: int, context: int, d_model: int, heads: int, layers: int, norm: str) -> None:
         super().__init__()
+        vocab, context, d_model, heads, layers, norm = _check_arch(vocab, context, d_model, heads, layers, norm)
         self.vocab, self.context, self.norm = vocab, context, norm
         self.embed = nn.Embedding(vocab, d_model)
         self.pos = nn.Embedding(context, d_model)
@@ -79,6 +93,7 @@ class TinyGPT(nn.Module):
                 nn.init.normal_(p, 0.0, std)
 
     def forward(self, tokens: torch.Tensor) -> torch.Tensor:
+        check_tensor("tokens", tokens, ndim=2, floating=False)
         if tokens.ndim != 2 or tokens.shape[1] > self.context:
             raise ValueError(f"tokens must have shape (N, L) with L <= {self.context}, got {tuple(tokens.shape)}")
         h = self.embed(tokens) + self.pos.weight[: tokens.shape[1]]
@@ -98,15 +113,8 @@ def gpt(
 ) -> TinyGPT:
     """A seeded :class:`TinyGPT`. Defaults: the course's tiny character model for ``data/shakespeare.txt``
     (63 characters, context 16, 2 Pre-LN blocks of width 64 with 4 heads: about 0.1 M parameters)."""
-    vocab = check_int("vocab", vocab, 2)
-    context = check_int("context", context, 1, 4096)
-    d_model = check_int("d_model", d_model, 1, 4096)
-    heads = check_int("heads", heads, 1)
-    layers = check_int("layers", layers, 1, 64)
-    norm = check_choice("norm", norm, ("pre", "post"))
+    vocab, context, d_model, heads, layers, norm = _check_arch(vocab, context, d_model, heads, layers, norm)
     seed = check_int("seed", seed, 0, 2**63 - 1)
-    if d_model % heads:
-        raise ValueError(f"d_model must be divisible by heads, got d_model={d_model}, heads={heads}")
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
         return TinyGPT(vocab, context, d_model, heads, layers, norm)

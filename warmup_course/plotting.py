@@ -917,7 +917,7 @@ def plot_quadratic_runs(panels: Mapping[str, Any], *, edges: Mapping[str, float]
     """
     if not isinstance(panels, Mapping) or not panels:
         raise TypeError(f"panels must be a non-empty mapping title -> (what, runs), got {type(panels).__name__}")
-    edges = dict(edges or {})
+    edges = {} if edges is None else dict(_check_mapping_06("edges", edges))
     for k, v in edges.items():
         if k not in panels:
             raise ValueError(f"edges names a panel that does not exist: {k!r}")
@@ -1073,9 +1073,11 @@ def plot_first_updates(runs: Runs, *, steps: int = 40, weight_norm: str = "weigh
     the gradient norm ``||g||``, the update-to-parameter ratio ``||Δθ|| / ||θ||`` (all parameters), and the norm
     ``||W||`` of the weights that feed a BatchNorm (the probe ``weight_norm``, from the evaluations)."""
     data = _check_runs_mapping("runs", runs)
-    steps = _check_int("steps", steps, 1)
+    steps = _check_int("steps", steps, 1, MAX_ITEMS)
     if not isinstance(weight_norm, str):
         raise TypeError(f"weight_norm must be a str (a probe name), got {weight_norm!r}")
+    if not all(weight_norm in h.eval or hasattr(h, weight_norm) for hs in data.values() for h in hs):
+        raise ValueError(f"weight_norm must name a probe every run recorded, got {weight_norm!r}")
     specs = (
         ("grad_norm", "gradient norm ||g|| (log)", "Gradient norm"),
         ("update_ratio", "||Δθ|| / ||θ|| (log)", "Update size relative to the parameters"),
@@ -1123,9 +1125,11 @@ def plot_sharpness(
     if not callable(edge):
         raise TypeError(f"edge must be a callable lr -> threshold, got {type(edge).__name__}")
     if warmup_steps is not None:
-        warmup_steps = _check_int("warmup_steps", warmup_steps, 1)
+        warmup_steps = _check_int("warmup_steps", warmup_steps, 1, MAX_ITEMS)
     if not isinstance(metric, str):
         raise TypeError(f"metric must be a str (a probe name), got {metric!r}")
+    if not any(metric in h.eval for hs in data.values() for h in hs):
+        raise ValueError(f"metric must name a probe the runs recorded, got {metric!r}")
     with style_context():
         fig, axes = _new_figure(1, len(data), figsize=(5.8 * len(data), 4.3), sharey=True, squeeze=False)
         axes = list(axes[0])
@@ -1192,7 +1196,7 @@ def plot_warmup_shapes(curves: Mapping[str, Any], *, zoom: int, title: str | Non
     bottom is the smallest positive value drawn (no empty decades). NaN values (e.g. RAdam before its
     rectification switches on) are left out. Eight colours without yellow, and four dash styles."""
     c = _curves_mapping("curves", curves)
-    zoom = check_int("zoom", zoom, 2)
+    zoom = check_int("zoom", zoom, 2, MAX_ITEMS)
     if title is not None and not isinstance(title, str):
         raise TypeError(f"title must be a string or None, got {describe(title)}")
     with style_context():
@@ -1292,6 +1296,8 @@ def plot_warmup_lengths(points: Mapping[str, Any], *, ylabel: str, title: str | 
         labels.append(label)
     if not isinstance(ylabel, str):
         raise TypeError(f"ylabel must be a string, got {describe(ylabel)}")
+    if title is not None and not isinstance(title, str):
+        raise TypeError(f"title must be a string or None, got {describe(title)}")
     with style_context():
         fig, ax = _new_figure(figsize=(7, 4.2))
         order = np.argsort(xs)

@@ -16,7 +16,14 @@ from matplotlib.lines import Line2D
 
 from warmup_course.plotting import STEP_LABEL, _finish, _new_figure, color, style_context
 from warmup_course.recipes import Recipe
-from warmup_course.validation import check_mapping
+from warmup_course.validation import check_mapping, check_str, describe
+
+
+def _check_recipes(recipes: Any) -> Sequence[Recipe]:
+    if isinstance(recipes, (str, bytes, Mapping)) or not isinstance(recipes, Sequence) or not recipes \
+            or not all(isinstance(r, Recipe) for r in recipes):
+        raise TypeError(f"recipes must be a non-empty sequence of Recipe, got {describe(recipes)}")
+    return recipes
 
 __all__ = ["plot_inside_runs", "plot_recipe_stretch", "plot_recipes"]
 
@@ -32,6 +39,13 @@ def plot_inside_runs(
     check_mapping("grad_norms", grad_norms)
     if not runs or not grad_norms:
         raise ValueError("runs and grad_norms must not be empty")
+    if isinstance(probes, (str, bytes)) or not isinstance(probes, Sequence) or not probes:
+        raise TypeError(f"probes must be a non-empty sequence of eval metric names, got {describe(probes)}")
+    for probe in probes:
+        check_str("probes", probe)
+        for name, hs in runs.items():
+            if not hs or probe not in getattr(hs[0], "eval", {}):
+                raise ValueError(f"probes: {probe!r} is not an eval metric of runs[{name!r}]")
     labels = {"attn_entropy": "attention entropy / ln L", "dead_relu": "fraction of dead FF ReLUs"}
     with style_context():
         fig, axes = _new_figure(1, 1 + len(probes), figsize=(4.2 * (1 + len(probes)), 3.6))
@@ -61,8 +75,7 @@ def plot_recipes(recipes: Sequence[Recipe]) -> Figure:
     """Left: every recipe's LR multiplier over its whole run, on one logarithmic update axis (true scale: a
     warmup of 2,000 updates sits at the same place for every recipe). Right: warmup as a share of the run against
     the year, pre-training and fine-tuning marked apart."""
-    if not recipes or not all(isinstance(r, Recipe) for r in recipes):
-        raise TypeError("recipes must be a non-empty sequence of Recipe")
+    _check_recipes(recipes)
     with style_context():
         fig, (ax, bx) = _new_figure(1, 2, figsize=(12.5, 5.6), width_ratios=(1.5, 1))
         styles = ("-", "--", "-.", ":")
@@ -105,6 +118,7 @@ def plot_recipe_stretch(recipes: Sequence[Recipe], name: str, stretch: float) ->
 
     from warmup_course.validation import check_real, check_str
 
+    _check_recipes(recipes)
     check_str("name", name)
     stretch = check_real("stretch", stretch, 0.01, 100.0)
     found = [r for r in recipes if isinstance(r, Recipe) and r.name == name]

@@ -21,7 +21,7 @@ from warmup_course.schedules import (
     multistep_decay,
     with_warmup,
 )
-from warmup_course.validation import check_choice, check_int, check_real
+from warmup_course.validation import check_choice, check_int, check_real, check_str, describe
 
 __all__ = ["DECAYS", "RECIPES", "Recipe", "recipes_table"]
 
@@ -52,8 +52,19 @@ class Recipe:
     note: str = ""
 
     def __post_init__(self) -> None:
+        for key in ("name", "optimizer", "batch", "source"):
+            check_str(key, getattr(self, key))
+        check_str("note", self.note, nonempty=False)
+        check_int("year", self.year, 1950, 2100)
+        if self.peak_lr is not None:
+            check_real("peak_lr", self.peak_lr, 0.0, low_open=True)
         check_int("warmup", self.warmup, 0)
-        check_int("total", self.total, 1)
+        check_int("total", self.total, 1, 10**12)  # far above any real run (a stretched one included)
+        if not isinstance(self.milestones, tuple):
+            raise TypeError(f"milestones must be a tuple of fractions of the run, got {describe(self.milestones)}")
+        for m in self.milestones:
+            check_real("milestones", m, 0.0, 1.0, low_open=True, high_open=True)
+        check_real("gamma", self.gamma, 0.0, 1.0, low_open=True)
         if self.warmup >= self.total:
             raise ValueError(f"warmup must be < total, got warmup={self.warmup}, total={self.total}")
         check_choice("decay", self.decay, DECAYS)

@@ -600,6 +600,8 @@ def check_quiz_answer(nb: Any, index: Any, answer: Any) -> Verdict:
 
 def render_quiz(quiz: Any, *, key: bool = False, title: str = "") -> str:
     """Markdown for ``quiz``: numbered questions with lettered choices; ``key=True`` adds the answer and why."""
+    check_bool("key", key)
+    check_str("title", title, nonempty=False)
     problems = quiz_problems(quiz)
     if problems:
         raise ValueError("quiz is ill-formed: " + "; ".join(problems))

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from warmup_course.exercises.core import Verdict, check_number, checker
+from warmup_course.validation import MAX_ITEMS, check_array, check_int, check_real
 
 __all__ = [
     "FINETUNE",
@@ -39,7 +40,9 @@ FINETUNE = {"examples": 8_551, "batch_size": 32, "epochs": 3, "warmup_proportion
 
 def noam_lr(n: Any, d_model: int = NOAM_D_MODEL, warmup: int = NOAM_WARMUP) -> np.ndarray:
     """The paper's formula at updates ``n >= 1`` (array in, array out)."""
-    n = np.asarray(n, dtype=np.float64)
+    n = check_array("n", n, ndim=None, finite=True)
+    d_model = check_int("d_model", d_model, 1, MAX_ITEMS)
+    warmup = check_int("warmup", warmup, 1, MAX_ITEMS)
     if n.size and n.min() < 1:
         raise ValueError("n must be >= 1: the formula is undefined at update 0")
     return d_model ** -0.5 * np.minimum(n ** -0.5, n * warmup ** -1.5)
@@ -84,6 +87,10 @@ def check_warmup_share(answer: Any) -> Verdict:
 def finetune_warmup_reference(examples: int, batch_size: int, epochs: int, warmup_proportion: float) -> int:
     """``ceil(warmup_proportion · epochs · ceil(examples / batch_size))`` updates (the last, partial batch of each
     epoch is an update too, as in a DataLoader without ``drop_last``)."""
+    examples = check_int("examples", examples, 1, MAX_ITEMS)
+    batch_size = check_int("batch_size", batch_size, 1, MAX_ITEMS)
+    epochs = check_int("epochs", epochs, 1, MAX_ITEMS)
+    warmup_proportion = check_real("warmup_proportion", warmup_proportion, 0.0, 1.0)
     return math.ceil(warmup_proportion * epochs * math.ceil(examples / batch_size))
 
 

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from warmup_course.exercises.core import Verdict, check_choice, check_number, checker, compare_function
+from warmup_course.exercises.core import Verdict, check, check_choice, check_number, checker, compare_function
 from warmup_course.validation import check_array, check_real
 
 __all__ = [
@@ -88,9 +88,15 @@ def ratio_target_reference(ratios: Any, lrs: Any, target_lr: float) -> float:
     return float(np.median(ratios[full]))
 
 
-@checker
-def check_ratio_target(answer: Any, *, ratios: Any, lrs: Any, target_lr: float) -> Verdict:
+def check_ratio_target(answer: Any = ..., *, ratios: Any, lrs: Any, target_lr: float) -> Verdict:
     """``answer``: r* read from the trace of a well-trained run (within 25 % of the median at full lr)."""
+    # The trace is the notebook's data, not the learner's answer: a bad one is refused by name here, before the
+    # answer is judged (inside the check it would read as "your answer raised ValueError").
+    ratio_target_reference(ratios, lrs, target_lr)
+    return check(_check_ratio_target, answer, ratios=ratios, lrs=lrs, target_lr=target_lr)
+
+
+def _check_ratio_target(answer: Any, *, ratios: Any, lrs: Any, target_lr: float) -> Verdict:
     ref = ratio_target_reference(ratios, lrs, target_lr)
     r = np.asarray(ratios, dtype=float)
     early = float(np.nanmax(r[: max(1, int(np.argmax(np.isclose(lrs, target_lr))))]))
@@ -112,14 +118,18 @@ def check_ratio_target(answer: Any, *, ratios: Any, lrs: Any, target_lr: float) 
 # --- exercise 3: does this target lr need warmup? --------------------------------------------------------------
 
 
-@checker
-def check_warmup_prediction(answer: Any, *, target_lr: float, critical_lr: float) -> Verdict:
+def check_warmup_prediction(answer: Any = ..., *, target_lr: float, critical_lr: float) -> Verdict:
     """``answer``: True if ``target_lr`` exceeds the probed critical lr by more than 1.5x, False if below it."""
+    # The notebook's data, not the learner's answer: refused by name before the answer is judged.
     target_lr = check_real("target_lr", target_lr, 0.0, low_open=True)
     critical_lr = check_real("critical_lr", critical_lr, 0.0, low_open=True)
     ratio = target_lr / critical_lr
     if 1.0 <= ratio <= 1.5:
         raise ValueError(f"target_lr / critical_lr = {ratio:.2f} is too close to 1 for a clear prediction")
+    return check(_check_warmup_prediction, answer, ratio=ratio)
+
+
+def _check_warmup_prediction(answer: Any, *, ratio: float) -> Verdict:
     if answer is not Ellipsis and not isinstance(answer, (bool, np.bool_)):
         return Verdict.wrong(f"needs_warmup should be True or False, got {answer!r}")
     expected = ratio > 1.5

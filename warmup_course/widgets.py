@@ -368,7 +368,8 @@ class Explorer(w.interactive):
             raise TypeError(f"fn must be callable, got {type(fn).__name__}")
         if not isinstance(controls, dict) or not all(isinstance(k, str) for k in controls):
             raise TypeError(f"controls must be a dict of parameter name -> control, got {type(controls).__name__}")
-        super().__init__(fn, {"manual": False}, **controls)
+        # auto_display: a returned Figure is shown too (the course's plotting functions return closed figures).
+        super().__init__(fn, {"manual": False, "auto_display": True}, **controls)
         for widget in self.kwargs_widgets:
             if isinstance(widget, w.ValueWidget) and not isinstance(widget, w.Checkbox):
                 widget.style.description_width = LABEL_STYLE["description_width"]

@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from warmup_course.exercises.core import Verdict, check_number, checker
+from warmup_course.exercises.core import Verdict, check, check_number, checker
 from warmup_course.schedules import constant, linear_decay, linear_warmup, splice, sqrt_decay, with_warmup
 from warmup_course.validation import check_choice, check_int, check_real
 
@@ -153,14 +153,21 @@ def check_cyclic_lr(answer) -> Verdict:
     )
 
 
-@checker
 def check_decay_choice(answer, final_losses) -> Verdict:
     """``answer``: the decay (a key of ``final_losses``) to use for this budget; ``final_losses``: ``{decay: median
     final loss}`` as measured in the notebook. Any decay within 1.5× of the best measured one is a good pick."""
-    if answer is Ellipsis:
-        return Verdict.not_attempted("set choice to one of the decays, then run this cell again.")
+    # The notebook's measurements, not the learner's answer: a bad table is refused by name here, before the answer
+    # is judged (inside the check it would mark the answer wrong, "this answer could not be checked").
     if not isinstance(final_losses, Mapping) or not final_losses:
         raise TypeError("final_losses must be a non-empty mapping decay -> median final loss")
+    for name, value in final_losses.items():
+        check_real(f"final_losses[{name!r}]", value, 0.0, low_open=True, allow_inf=True)  # inf: a diverged decay
+    return check(_check_decay_choice, answer, final_losses)
+
+
+def _check_decay_choice(answer, final_losses) -> Verdict:
+    if answer is Ellipsis:
+        return Verdict.not_attempted("set choice to one of the decays, then run this cell again.")
     if not isinstance(answer, str) or answer not in final_losses:
         return Verdict.wrong(f"choice must be one of {list(final_losses)}, got {answer!r}")
     best = min(final_losses, key=final_losses.get)

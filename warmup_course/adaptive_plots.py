@@ -132,11 +132,14 @@ def loss_gap_figure(losses: Any, target_lr: float, delta_peak: float, *, linear_
         a.set_xlabel("update t")
         a.set_ylabel("training loss")
         a.legend(fontsize=8.5)
-        b.plot(t, lr / target_lr, color=color(1), label="loss-gap rule")
-        b.plot(t, np.minimum(1.0, t / linear_w), color="black", ls="--", label=f"linear warmup, W = {linear_w}")
-        b.set_ylim(0, 1.05)
+        # Absolute lr on a fixed axis, so that moving the target (the explorer's slider) visibly rescales the ramp.
+        b.plot(t, lr, color=color(1), label="loss-gap rule")
+        b.plot(t, target_lr * np.minimum(1.0, t / linear_w), color="black", ls="--",
+               label=f"linear warmup, W = {linear_w}")
+        b.set_ylim(0, max(13.5, 1.05 * target_lr))
+        b.set_title(f"target lr {target_lr:g}")
         b.set_xlabel("update t")
-        b.set_ylabel("learning rate / target lr")
+        b.set_ylabel("learning rate")
         b.legend(fontsize=8.5, loc="lower right")
         fig.set_facecolor("white")
     plt.close(fig)

@@ -170,3 +170,15 @@ def test_stratified_split_counts_like_sklearn() -> None:
     assert len(train) + len(test) == 61
     per_class = np.bincount(target[test])
     assert np.all(np.abs(per_class - 0.25 * np.array([10, 20, 31])) <= 1)
+
+
+def test_course_modules_do_not_import_torchvision():
+    # torchvision.datasets pulls in torchvision.models and torch._dynamo (2-3 s per notebook kernel): the course's
+    # modules load it only when DigitsDataset is used.
+    import subprocess
+    import sys
+
+    code = ("import sys; import warmup_course.data, warmup_course.experiments, warmup_course.plotting, "
+            "warmup_course.training, warmup_course.widgets; print('torchvision' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+    assert out == "False"

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import math
 
+import pytest
+
 from warmup_course.exercises.core import quiz_problems
 from warmup_course.exercises.nb05 import QUIZ, check_warmup_updates, warmup_updates_reference
 
@@ -117,3 +119,10 @@ def test_dashboard_reading():
     assert not check_dashboard_reading("E").passed
     assert not check_dashboard_reading(["A"]).passed
     assert set(DASHBOARD_CHOICES) == {"A", "B", "C", "D"}
+
+
+@pytest.mark.parametrize("bad", [{}, [1, 2], {4: "yes"}, {4: [1, 0]}, {-1: [True]}])
+def test_choice_bad_observed_data_is_named(bad):
+    # the notebook's own data is untrusted input: a clear error naming `observed`, never a verdict on the learner
+    with pytest.raises((TypeError, ValueError), match="observed"):
+        check_warmup_choice(learner_right, bad)

@@ -285,3 +285,37 @@ def test_shape_mismatch_is_a_value_error(digits) -> None:
         train(M.cnn(seed=0), digits, SGD, None, 2, 8, seed=0)  # flat digits into a CNN
     with pytest.raises(ValueError, match="model output"):
         train(nn.Sequential(nn.Linear(64, 1), nn.Flatten(0)), digits, SGD, None, 2, 8, seed=0)  # (N,) scores
+
+
+@pytest.mark.parametrize("factory", [
+    functools.partial(torch.optim.SGD, lr=0.5, momentum=0.9, nesterov=True, weight_decay=1e-4),
+    functools.partial(torch.optim.Adam, lr=3e-3, betas=(0.9, 0.95)),
+    functools.partial(torch.optim.AdamW, lr=3e-3, weight_decay=0.1),
+])
+def test_factory_optimizers_use_foreach_with_identical_results(digits, factory) -> None:
+    # train() asks for torch's multi-tensor implementation on CPU (speed); it must not change a single number
+    built = []
+
+    def spy(params):
+        built.append(factory(params))
+        return built[-1]
+
+    fast = train(M.mlp(hidden=32, depth=2, batchnorm=True, seed=1), digits, spy, linear_warmup(5), 15, 64, seed=1)
+    assert all(g["foreach"] is True for g in built[0].param_groups)
+    loop = train(M.mlp(hidden=32, depth=2, batchnorm=True, seed=1), digits, functools.partial(factory, foreach=False),
+                 linear_warmup(5), 15, 64, seed=1)
+    assert np.array_equal(fast.loss, loop.loss) and np.array_equal(fast.update_ratio, loop.update_ratio)
+
+
+def test_optimizers_whose_foreach_path_differs_are_left_alone(digits) -> None:
+    built = []
+    train(M.mlp(hidden=32, depth=2, seed=1), digits, lambda p: built.append(torch.optim.RAdam(p)) or built[-1], None, 2, 32,
+          seed=1)
+    assert built[0].param_groups[0]["foreach"] is None  # torch.optim.RAdam's foreach path differs in the last bits
+
+
+def test_a_built_optimizer_is_used_as_given(digits) -> None:
+    model = M.mlp(hidden=32, depth=2, seed=1)
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    train(model, digits, opt, None, 3, 32, seed=1)
+    assert opt.param_groups[0]["foreach"] is None

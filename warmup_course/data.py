@@ -37,7 +37,6 @@ from typing import Any
 
 import numpy as np
 import torch
-from torchvision.datasets import VisionDataset
 
 from warmup_course.validation import (
     MAX_ITEMS,
@@ -303,56 +302,72 @@ def load_digits(
     )
 
 
-class DigitsDataset(VisionDataset):
-    """The digits split of :func:`load_digits` as a torchvision ``VisionDataset`` (for ``DataLoader`` users).
+def _digits_dataset_class() -> type:
+    # torchvision.datasets imports torchvision.models and torch._dynamo: 2-3 s that every notebook importing this
+    # module would pay. The class is built on first use of ``data.DigitsDataset`` (module ``__getattr__``, PEP 562).
+    from torchvision.datasets import VisionDataset
 
-    ``dataset[i]`` is ``(image, target)`` with ``image`` a float tensor (``(64,)`` or ``(1, 8, 8)`` with
-    ``flatten=False``) after ``transform``, and ``target`` an int after ``target_transform``. The course's own
-    loop does not need it: :func:`warmup_course.training.train` batches the tensors directly, which is faster.
-    """
+    class DigitsDataset(VisionDataset):
+        """The digits split of :func:`load_digits` as a torchvision ``VisionDataset`` (for ``DataLoader`` users).
 
-    def __init__(
-        self,
-        root: str | Path | None = None,
-        train: bool = True,
-        transform: Callable | None = None,
-        target_transform: Callable | None = None,
-        *,
-        test_fraction: float = 0.2,
-        split_seed: int = 0,
-        standardize: bool = True,
-        flatten: bool = True,
-    ) -> None:
-        if root is not None and not isinstance(root, (str, Path)):
-            raise TypeError(f"root must be a str, a Path or None, got {type(root).__name__}")
-        check_bool("train", train)
-        for name, fn in (("transform", transform), ("target_transform", target_transform)):
-            if fn is not None and not callable(fn):
-                raise TypeError(f"{name} must be callable or None, got {type(fn).__name__}")
-        root = Path(root) if root is not None else DIGITS_PATH.parent
-        super().__init__(str(root), transform=transform, target_transform=target_transform)
-        data = load_digits(
-            test_fraction=test_fraction, split_seed=split_seed, standardize=standardize, flatten=flatten,
-            path=root / DIGITS_PATH.name,
-        )
-        self.train = bool(train)
-        self.data = data.x_train if train else data.x_test
-        self.targets = (data.y_train if train else data.y_test).tolist()
-        self.classes = [str(i) for i in range(10)]
+        ``dataset[i]`` is ``(image, target)`` with ``image`` a float tensor (``(64,)`` or ``(1, 8, 8)`` with
+        ``flatten=False``) after ``transform``, and ``target`` an int after ``target_transform``. The course's own
+        loop does not need it: :func:`warmup_course.training.train` batches the tensors directly, which is faster.
+        """
 
-    def __len__(self) -> int:
-        return len(self.targets)
+        def __init__(
+            self,
+            root: str | Path | None = None,
+            train: bool = True,
+            transform: Callable | None = None,
+            target_transform: Callable | None = None,
+            *,
+            test_fraction: float = 0.2,
+            split_seed: int = 0,
+            standardize: bool = True,
+            flatten: bool = True,
+        ) -> None:
+            if root is not None and not isinstance(root, (str, Path)):
+                raise TypeError(f"root must be a str, a Path or None, got {type(root).__name__}")
+            check_bool("train", train)
+            for name, fn in (("transform", transform), ("target_transform", target_transform)):
+                if fn is not None and not callable(fn):
+                    raise TypeError(f"{name} must be callable or None, got {type(fn).__name__}")
+            root = Path(root) if root is not None else DIGITS_PATH.parent
+            super().__init__(str(root), transform=transform, target_transform=target_transform)
+            data = load_digits(
+                test_fraction=test_fraction, split_seed=split_seed, standardize=standardize, flatten=flatten,
+                path=root / DIGITS_PATH.name,
+            )
+            self.train = bool(train)
+            self.data = data.x_train if train else data.x_test
+            self.targets = (data.y_train if train else data.y_test).tolist()
+            self.classes = [str(i) for i in range(10)]
 
-    def __getitem__(self, index: int) -> tuple[Any, Any]:
-        image, target = self.data[index], self.targets[index]
-        if self.transform is not None:
-            image = self.transform(image)
-        if self.target_transform is not None:
-            target = self.target_transform(target)
-        return image, target
+        def __len__(self) -> int:
+            return len(self.targets)
 
-    def extra_repr(self) -> str:
-        return f"Split: {'Train' if self.train else 'Test'}"
+        def __getitem__(self, index: int) -> tuple[Any, Any]:
+            image, target = self.data[index], self.targets[index]
+            if self.transform is not None:
+                image = self.transform(image)
+            if self.target_transform is not None:
+                target = self.target_transform(target)
+            return image, target
+
+        def extra_repr(self) -> str:
+            return f"Split: {'Train' if self.train else 'Test'}"
+
+    DigitsDataset.__qualname__ = "DigitsDataset"  # importable and picklable as warmup_course.data.DigitsDataset
+    return DigitsDataset
+
+
+def __getattr__(name: str) -> Any:
+    if name == "DigitsDataset":
+        cls = _digits_dataset_class()
+        globals()["DigitsDataset"] = cls  # built once; later lookups no longer reach __getattr__
+        return cls
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 # --------------------------------------------------------------------------------------------------- sequences

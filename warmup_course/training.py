@@ -383,6 +383,25 @@ def _check_device(device: Any) -> torch.device:
     return dev
 
 
+def _prefer_foreach(opt: Optimizer) -> None:
+    """Ask torch's multi-tensor (``foreach``) implementation for CPU groups that left ``foreach`` unset.
+
+    torch defaults to it only on CUDA; on CPU it picks the per-tensor Python loop. For SGD, Adam and AdamW both run
+    the same arithmetic (``tests/test_training.py`` checks bit-identical runs), the multi-tensor one with far fewer
+    Python calls: about 10 % of a course Transformer update. RAdam's and NAdam's differ in the last bits, so they are
+    left alone. Only for optimizers ``train`` builds from a factory; one the caller built is used exactly as given.
+    """
+    if not isinstance(opt, (torch.optim.SGD, torch.optim.Adam, torch.optim.AdamW)):
+        return
+    for group in opt.param_groups:
+        if "foreach" not in group or group["foreach"] is not None:
+            continue  # no such option (peers such as Prodigy), or the caller chose
+        if group.get("fused") or group.get("differentiable") or group.get("capturable"):
+            continue  # torch refuses foreach with these
+        if all(p.device.type == "cpu" for p in group["params"]):
+            group["foreach"] = True
+
+
 def _make_optimizer(optimizer: OptimizerLike, model: nn.Module) -> Optimizer:
     """Build (if a factory) and check that the optimizer updates exactly the model's trainable parameters."""
     trainable = [p for p in model.parameters() if p.requires_grad]
@@ -392,6 +411,7 @@ def _make_optimizer(optimizer: OptimizerLike, model: nn.Module) -> Optimizer:
         opt = optimizer(trainable)
         if not isinstance(opt, Optimizer):
             raise TypeError(f"optimizer factory must return a torch.optim.Optimizer, got {type(opt).__name__}")
+        _prefer_foreach(opt)
     else:
         raise TypeError(
             f"optimizer must be a torch.optim.Optimizer or a factory params -> Optimizer, got {optimizer!r}"

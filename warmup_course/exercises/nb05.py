@@ -17,7 +17,7 @@ import math
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from warmup_course.exercises.core import Verdict, check_choice, checker
+from warmup_course.exercises.core import Verdict, check, check_choice, checker
 from warmup_course.validation import MAX_ITEMS, check_int, check_real, describe
 
 __all__ = ["warmup_updates_reference", "check_warmup_updates", "QUIZ", "CASES", "shortest_stable_reference",
@@ -27,16 +27,16 @@ __all__ = ["warmup_updates_reference", "check_warmup_updates", "QUIZ", "CASES", 
 # ------------------------------------------------------------------------------------ 1. choose a warmup length
 
 
-def _stable_mapping(stable: Any) -> dict[int, list[bool]]:
+def _stable_mapping(stable: Any, name: str = "stable") -> dict[int, list[bool]]:
     if not isinstance(stable, Mapping) or not stable:
-        raise TypeError(f"stable must be a non-empty mapping warmup length -> per-seed booleans, got {describe(stable)}")
+        raise TypeError(f"{name} must be a non-empty mapping warmup length -> per-seed booleans, got {describe(stable)}")
     out: dict[int, list[bool]] = {}
     for w, flags in stable.items():
-        w = check_int("stable key", w, 0, MAX_ITEMS)
+        w = check_int(f"{name} key", w, 0, MAX_ITEMS)
         if isinstance(flags, (str, bytes)) or not isinstance(flags, Sequence) or not flags:
-            raise TypeError(f"stable[{w}] must be a non-empty sequence of booleans, got {describe(flags)}")
+            raise TypeError(f"{name}[{w}] must be a non-empty sequence of booleans, got {describe(flags)}")
         if not all(isinstance(f, bool) or type(f).__name__ == "bool_" for f in flags):
-            raise TypeError(f"stable[{w}] must hold booleans (one per seed), got {describe(flags)}")
+            raise TypeError(f"{name}[{w}] must hold booleans (one per seed), got {describe(flags)}")
         out[w] = [bool(f) for f in flags]
     return out
 
@@ -71,15 +71,22 @@ CHOICE_CASES: tuple[dict[int, list[bool]], ...] = (
 )
 
 
-@checker
-def check_warmup_choice(fn, observed: Mapping[int, Sequence[bool]] | None = None) -> Verdict:
+def check_warmup_choice(fn: Any = ..., observed: Mapping[int, Sequence[bool]] | None = None) -> Verdict:
     """``fn(stable) -> int | None``: the warmup length the playbook keeps (see :func:`shortest_stable_reference`).
 
     ``observed``: the notebook's own sweep, tried after :data:`CHOICE_CASES`.
     """
+    # The sweep is the notebook's data, not the learner's answer: a bad one is refused by name here, before the
+    # answer is judged (inside the check it would read as "your code raised TypeError").
+    observed_case = _stable_mapping(observed, "observed") if observed is not None else None
+    return check(_check_warmup_choice, fn, observed_case)
+
+
+def _check_warmup_choice(fn: Any, observed_case: dict[int, list[bool]] | None) -> Verdict:
+    observed = observed_case
     if not callable(fn):
         return Verdict.wrong(f"expected a function stable -> warmup length, got {type(fn).__name__}")
-    cases = list(CHOICE_CASES) + ([_stable_mapping(observed)] if observed is not None else [])
+    cases = list(CHOICE_CASES) + ([observed_case] if observed_case is not None else [])
     for case in cases:
         want = shortest_stable_reference(case)
         got = fn({w: list(v) for w, v in case.items()})  # a copy: the learner's function may modify it

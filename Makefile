@@ -130,6 +130,10 @@ doctor: $(STAMP)
 bench: $(STAMP)
 	$(RUN_ENV) $(BIN)/python benchmarks/bench_schedules.py
 	$(RUN_ENV) $(BIN)/python benchmarks/bench_train.py
+	$(RUN_ENV) $(BIN)/python benchmarks/bench_monitor.py
+	$(RUN_ENV) $(BIN)/python benchmarks/bench_recorder.py
+	$(RUN_ENV) $(BIN)/python benchmarks/bench_audit.py
+	$(RUN_ENV) $(BIN)/python benchmarks/bench_adaptive.py
 	$(PINNED_ENV) $(BIN)/python benchmarks/bench_notebooks.py
 
 lock: $(STAMP)

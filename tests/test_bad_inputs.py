@@ -669,6 +669,8 @@ REGISTRY: dict[str, Case] = {
                                                    ok={"ylabel": TEXT, "title": TEXT}),
     "warmup_course.plotting.plot_warmup_lengths": Case(lambda: {"points": {"a": (10.0, [0.1, 0.2])}, "ylabel": "y"},
                                                        ok={"ylabel": TEXT, "title": TEXT}),
+    "warmup_course.plotting.plot_length_sweep": Case(lambda: {"values": {0: [2.7, 2.8], 5: [0.1, 0.2]}, "steps": 50,
+                                                            "ylabel": "y"}, ok={"ylabel": TEXT, "title": TEXT}),
     "warmup_course.plotting.plot_warmup_shapes": Case(lambda: {"curves": {"a": np.linspace(0, 1, 20)}, "zoom": 10},
                                                       ok={"title": TEXT}),
     "warmup_course.plotting.composition_values": Case(lambda: {"warmup_steps": 10, "total_steps": 50}),

@@ -1531,3 +1531,44 @@ def plot_composition(
             ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), fontsize=8.5)
         a.set_ylabel("LR multiplier (× peak)")
     return _finish(fig, True)
+
+
+# ------------------------------------------------------------------------------------------ warmup-length sweep (05)
+
+
+def plot_length_sweep(
+    values: Mapping[int, Any], steps: int, *, ylabel: str, title: str | None = None, reference: tuple[str, float] | None = None
+) -> Figure:
+    """``values[W]`` = per-seed results of a run with a linear warmup of ``W`` updates out of ``steps``: one dot per
+    seed and the median, against the warmup length on an evenly spaced axis labelled with ``W`` and its share of the
+    run; log y axis (a sweep spans decades). ``reference``: an optional ``(label, y)`` horizontal line (e.g. the loss of
+    a uniform guess)."""
+    if not isinstance(values, Mapping) or not values:
+        raise TypeError(f"values must be a non-empty mapping warmup length -> per-seed values, got {describe(values)}")
+    lengths = sorted(check_int("values key", w, 0, MAX_ITEMS) for w in values)
+    steps = check_int("steps", steps, 1, MAX_ITEMS)
+    ys = [check_array(f"values[{w}]", values[w], ndim=1) for w in lengths]
+    if not isinstance(ylabel, str):
+        raise TypeError(f"ylabel must be a string, got {describe(ylabel)}")
+    if title is not None and not isinstance(title, str):
+        raise TypeError(f"title must be a string or None, got {describe(title)}")
+    if reference is not None and not (isinstance(reference, tuple) and len(reference) == 2 and isinstance(reference[0], str)):
+        raise TypeError(f"reference must be a (label, y) pair or None, got {describe(reference)}")
+    with style_context():
+        fig, ax = _new_figure(figsize=(7, 4.2))
+        x = np.arange(len(lengths))
+        for k, y in enumerate(ys):
+            ax.plot(np.full(y.size, x[k]), y, "o", color=_DARK8[0], alpha=0.45, ms=5, label="one seed" if k == 0 else None)
+        ax.plot(x, [float(np.median(y)) for y in ys], "-", color=_DARK8[0], lw=2, label="median over seeds")
+        if reference is not None:
+            ax.axhline(check_real("reference y", reference[1], 0.0, low_open=True), color="k", ls="--", lw=1.2,
+                       label=reference[0])
+        ax.set_xticks(x, [f"{w}\n{100 * w / steps:.0f} %" for w in lengths])
+        ax.set(yscale="log", xlabel="warmup length W (updates, share of the run)", ylabel=ylabel)
+        if title:
+            ax.set_title(title)
+        ax.legend(loc="center right")
+    return _finish(fig, True)
+
+
+__all__ += ["plot_length_sweep"]

@@ -717,6 +717,10 @@ def gi_adam_init_(optimizer: torch.optim.Adam) -> int:
     ``exp_avg_sq = g_0^2``), so Adam's update and bias correction run unchanged: at step 1 ``v_1 = beta2 g_0^2 +
     (1 - beta2) g_1^2`` is divided by ``1 - beta2``, so the first updates are about ``sqrt(1 - beta2^t)`` times
     plain Adam's -- an implicit warmup of length ~``1/(1 - beta2)``. Returns the number of tensors initialised.
+
+    Kalra & Barkeshli (2024, arXiv:2406.09405) propose initialising the second moment from the gradient at
+    initialisation; keeping torch's bias correction unchanged is this course's choice (without it the first update
+    would be full-size: ``m_1 / sqrt(v_1)`` with ``v_1 ~ g^2``).
     """
     if not isinstance(optimizer, torch.optim.Adam):
         raise TypeError(f"optimizer must be a torch.optim.Adam (or AdamW), got {describe(optimizer)}")

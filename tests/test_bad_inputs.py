@@ -653,6 +653,8 @@ REGISTRY: dict[str, Case] = {
     "warmup_course.data.load_text": Case(lambda: {"play": "hamlet"}, ok={"path": TEXT}),  # 'abc': a missing file
     "warmup_course.diagnostics.is_stable_run": Case(lambda: {"history": tiny_history()}),
     "warmup_course.diagnostics.normalized_weight_norm": Case(lambda: {"model": tiny_model()}),
+    "warmup_course.diagnostics.on_evaluations": Case(lambda: {"probe": len, "evaluations": [0, 2]},
+                                                      ok={"evaluations": {"[1, 2]"}}),  # evaluations 1 and 2: valid
     "warmup_course.plotting.plot_quadratic_runs": Case(lambda: {"panels": {"p": ("loss", {"a": _quadratic_run()})}},
                                                        ok={"edges": {"None", "{}"}}),
     "warmup_course.plotting.plot_stability_sweep": Case(lambda: {"sweeps": {"a": {0.1: [tiny_history()]}},

@@ -186,3 +186,40 @@ def test_is_stable_run_follows_its_formula():
             is_stable_run(_hist(falling), **bad)
     with pytest.raises(TypeError, match="history"):
         is_stable_run([1.0, 2.0])
+
+
+def test_on_evaluations_probes_only_the_chosen_evaluations_of_each_run():
+    from functools import partial
+
+    from warmup_course import models
+    from warmup_course.data import load_digits
+    from warmup_course.diagnostics import normalized_weight_norm, on_evaluations
+    from warmup_course.training import train
+
+    data = load_digits()
+    calls = []
+
+    def norm(model):
+        calls.append(model)
+        return normalized_weight_norm(model)
+
+    sparse = on_evaluations(norm, {0, 2})
+    runs = [train(models.mlp(hidden=16, depth=2, batchnorm=True, seed=s), data, partial(torch.optim.SGD, lr=0.5),
+                  None, 12, 64, seed=s, eval_every=3, probes={"full": normalized_weight_norm, "sparse": sparse})
+            for s in (0, 1)]
+    assert len(calls) == 4  # two evaluations per run: the count restarts with the second run's model
+    for h in runs:
+        full, part = np.asarray(h.eval["full"]), np.asarray(h.eval["sparse"])
+        assert part[0] == full[0] and part[2] == full[2]  # the same values where probed
+        assert np.isnan(part[[1, 3, 4]]).all()
+
+
+def test_on_evaluations_refuses_bad_arguments():
+    from warmup_course.diagnostics import on_evaluations
+
+    with pytest.raises(TypeError, match="probe"):
+        on_evaluations(3, [0])
+    with pytest.raises(ValueError, match="evaluations"):
+        on_evaluations(len, [])
+    with pytest.raises(ValueError, match="evaluations"):
+        on_evaluations(len, [-1])

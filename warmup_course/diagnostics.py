@@ -32,6 +32,7 @@ __all__ = [
     "hessian_vector_product",
     "is_stable_run",
     "normalized_weight_norm",
+    "on_evaluations",
     "stability_threshold",
     "top_hessian_eigenvalue",
 ]
@@ -89,6 +90,34 @@ def is_stable_run(history: Any, *, max_rise: float = 1.2, target: float = 0.1, l
     if bool(history.diverged) or not np.isfinite(values).all():
         return False
     return bool(values.max() <= max_rise * values[0] and values[-last:].mean() < target)
+
+
+def on_evaluations(probe: Callable[[nn.Module], Any], evaluations: Any) -> Callable[[nn.Module], Any]:
+    """A ``train(..., probes=...)`` probe that runs ``probe`` only at the evaluations numbered ``evaluations`` of each
+    run (0 = the first) and records ``nan`` at the others: for a costly probe (the sharpness) next to cheap ones,
+    whose curve needs fewer points. With ``eval_every=5``, ``{0, 1, 2, 4, 6}`` means updates 0, 5, 10, 20 and 30.
+
+    Every probe call of one run receives the same model object, so the count restarts when a different model is
+    probed (``RunConfig`` and ``compare`` build a fresh model per run). The probed values are exactly those of
+    ``probe`` itself: ``train`` evaluates under ``torch.no_grad()`` and a probe does not change training.
+    """
+    if not callable(probe):
+        raise TypeError(f"probe must be a callable model -> value, got {type(probe).__name__}")
+    if isinstance(evaluations, (str, bytes)) or not hasattr(evaluations, "__iter__"):
+        raise TypeError(f"evaluations must be a collection of evaluation indices, got {type(evaluations).__name__}")
+    wanted = frozenset(_check_int("evaluations", i, 0, 10**9) for i in evaluations)
+    if not wanted:
+        raise ValueError("evaluations must not be empty")
+    state = {"model": None, "count": 0}
+
+    def sparse(model: nn.Module) -> Any:
+        if model is not state["model"]:
+            state["model"], state["count"] = model, 0
+        index = state["count"]
+        state["count"] += 1
+        return probe(model) if index in wanted else float("nan")
+
+    return sparse
 
 
 def _params(model: nn.Module) -> list[nn.Parameter]:

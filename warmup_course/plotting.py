@@ -1137,6 +1137,9 @@ def plot_sharpness(
             c = color(k)
             x = np.asarray(hs[0].eval_step)
             ys = [np.asarray(h.eval[metric], dtype=float) for h in hs if len(h.eval.get(metric, [])) == len(x)]
+            if ys:  # evaluations where the probe was skipped (diagnostics.on_evaluations: nan in every run) are dropped
+                kept = ~np.all(np.isnan(np.vstack(ys)), 0)
+                x, ys = x[kept], [y[kept] for y in ys]
             for y in ys:
                 a.plot(x, y, lw=0.8, color=c, alpha=0.45)
             if ys:

@@ -2,8 +2,8 @@
 
     python benchmarks/bench_notebooks.py [--workers 2] [--no-parallel] [notebooks/NN_x.ipynb ...]
 
-Prints one row per notebook: wall seconds, peak memory of the kernel and its child processes (proportional set
-size, see ``_memory``), and the totals, against the
+Prints one row per notebook: wall seconds, peak memory of the kernel and its child processes (the kernel's
+resident memory plus each child's private memory, see ``_tree_memory``), and the totals, against the
 budgets the course is held to (each notebook <= 45 s and <= 1.5 GB, the whole course <= 180 s on 2 CPU cores).
 Then the wall time of `make test`'s notebook phase as it runs: strict nbval over the same notebooks in parallel
 workers (``pytest -n 2 --dist loadfile``: one notebook per worker at a time), against its budget (<= 150 s).
@@ -32,26 +32,32 @@ BUDGET_PARALLEL_S = 150.0
 NBVAL_ARGS = ["--nbval", "--nbval-current-env", "--nbval-sanitize-with", "tests/nbval_sanitize.cfg", "-p", "no:cacheprovider"]
 
 
-def _memory(proc: psutil.Process) -> int:
-    """Proportional set size (PSS): resident memory with each shared page split among the processes mapping it.
+def _tree_memory(proc: psutil.Process) -> int:
+    """Resident memory of the kernel plus the memory private to each of its child processes (USS).
 
-    A kernel and the worker processes it starts (04's and 05's ``torch.distributed`` runs) all map torch's ~400 MB
-    of shared libraries: summing their RSS counts those pages once per process, PSS counts them once in all, which
-    is what the machine actually holds. RSS where PSS is unavailable (not Linux)."""
-    try:
-        return proc.memory_full_info().pss
-    except (AttributeError, psutil.AccessDenied):
-        return proc.memory_info().rss
+    A kernel and the worker processes it starts (04's and 05's ``torch.distributed`` runs) all map torch's shared
+    libraries from the same files: summing their RSS counts those pages once per process. The kernel's RSS counts
+    them once; a child adds only what is its own (unique set size). Unlike PSS, this does not depend on what else
+    runs on the machine. RSS where USS is unavailable (not Linux)."""
+    total = proc.memory_info().rss
+    for child in proc.children(recursive=True):
+        try:
+            total += child.memory_full_info().uss
+        except (AttributeError, psutil.AccessDenied):
+            total += child.memory_info().rss
+        except psutil.NoSuchProcess:
+            continue
+    return total
 
 
 def _peak_rss(pid: int, stop: threading.Event, result: list[int]) -> None:
-    """Sample the memory of the kernel with its children until ``stop`` (PSS, see :func:`_memory`); the kernel's
+    """Sample the memory of the kernel with its children until ``stop`` (see :func:`_tree_memory`); the kernel's
     VmHWM (its own peak RSS) covers peaks between samples."""
     proc = psutil.Process(pid)
     peak = 0
     while not stop.is_set():
         try:
-            rss = _memory(proc) + sum(_memory(c) for c in proc.children(recursive=True))
+            rss = _tree_memory(proc)
             hwm = 0
             status = Path(f"/proc/{pid}/status")
             if status.exists():
@@ -132,7 +138,7 @@ def main(argv: list[str]) -> int:
 
 
 def sequential(notebooks: list[Path]) -> int:
-    print(f"{'notebook':<34} {'wall s':>8} {'peak MB (PSS)':>14}")
+    print(f"{'notebook':<34} {'wall s':>8} {'peak MB':>14}")
     total, worst_mem, over = 0.0, 0, []
     for nb in notebooks:
         seconds, rss = run_notebook(nb.resolve())

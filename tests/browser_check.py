@@ -204,10 +204,17 @@ def console_errors(driver) -> list[str]:
 
 def wait_for(driver, js: str, timeout: float, *args, interval: float = 0.2):
     """Poll ``js`` (a function body returning a value) until it is truthy; return it (or the last value)."""
+    from selenium.common.exceptions import TimeoutException
+
     deadline = time.monotonic() + timeout
     value = None
     while time.monotonic() < deadline:
-        value = driver.execute_script(js, *args)
+        try:
+            value = driver.execute_script(js, *args)
+        except TimeoutException:
+            # The page did not answer within the driver's script timeout: a tab still rendering a long notebook
+            # while the machine is busy (the explorer runs execute notebooks alongside). Not ready yet: poll again.
+            value = None
         if value:
             return value
         time.sleep(interval)

@@ -250,7 +250,8 @@ class NotebookReport:
     seconds: float = 0.0
 
 
-def open_notebook(driver, lab: Lab, rel: str, *, timeout: float = 60.0, workspace: str | None = None) -> None:
+def open_notebook(driver, lab: Lab, rel: str, *, timeout: float = 240.0, workspace: str | None = None) -> None:
+    # 240 s: on 2 busy cores (the explorer runs execute notebooks alongside) a long notebook took over 60 s to render
     # several browsers on one server: each in its own JupyterLab workspace
     driver.get(lab.url(f"lab/workspaces/{workspace}/tree/{rel}?reset" if workspace else f"lab/tree/{rel}?reset"))
     if not wait_for(driver, NOTEBOOK_READY_JS, timeout, rel):

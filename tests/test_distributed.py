@@ -9,6 +9,8 @@ from __future__ import annotations
 import functools
 import os
 import socket
+import sys
+import threading
 
 import numpy as np
 import psutil
@@ -77,6 +79,11 @@ def _die_on_rank_1(rank: int, world_size: int) -> int:
     return rank
 
 
+def _matmul_threads(rank: int, world_size: int) -> tuple:
+    a = torch.randn(300, 300)
+    return torch.get_num_threads(), float((a @ a).sum().isfinite())
+
+
 class GhostBatch(nn.Module):
     """One process that runs ``model`` on each of ``chunks`` slices of the batch separately: BatchNorm then
     normalises per slice, as each DDP worker does on its shard (Hoffer et al. 2017's "ghost batch norm")."""
@@ -99,6 +106,22 @@ def test_launch_returns_values_by_rank_after_a_collective():
     for o in out:  # 2 * (0 + 1 + 2) on every rank: the all-reduce really ran across the processes
         assert isinstance(o["sum"], np.ndarray)
         np.testing.assert_array_equal(o["sum"], [6.0, 6.0, 6.0])
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="workers are forked on Linux only")
+def test_forked_workers_run_torch_after_the_parent_ran_a_parallel_region():
+    # GNU OpenMP hangs in a forked child whose parent used a parallel region with more than one thread: the
+    # workers must switch torch to one thread before any op (the timeout turns a hang into a failure).
+    before = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        a = torch.randn(600, 600)
+        (a @ a).sum()
+        out = launch(_matmul_threads, 2, timeout=120)
+    finally:
+        torch.set_num_threads(before)
+    assert out == [(1, 1.0), (1, 1.0)]
+    assert torch.get_num_threads() == before  # the caller's setting is untouched
 
 
 def test_a_worker_exception_names_its_rank():
@@ -131,6 +154,8 @@ def test_bad_arguments_are_refused_before_any_process_starts():
         launch(_sum_ranks, 2, (1.0,), timeout=-1)
     with pytest.raises(TypeError, match="args"):
         launch(_sum_ranks, 2, 1.0)
+    with pytest.raises(TypeError, match="args must be picklable"):  # forked workers would not need it; spawned ones do
+        launch(_sum_ranks, 2, (threading.Lock(),))
     with pytest.raises(TypeError, match="optimizer"):
         train_distributed(M.mlp(hidden=8, depth=1), D.load_digits(), torch.optim.SGD(M.mlp(hidden=8, depth=1).parameters(), lr=0.1),
                           None, 2, 8, seed=0)

@@ -27,8 +27,14 @@ Practicalities (the course's notes, EXPERIMENT-NOTES I): the function a worker r
 function defined in a notebook cannot be found by a spawned process); results travel back through a queue as
 plain Python / numpy values (tensors are converted); the queue is read before the processes are joined; each
 call binds a fresh free port on 127.0.0.1 and sets ``GLOO_SOCKET_IFNAME=lo``; every worker destroys its process
-group in ``finally``; nothing is left running when the call returns or raises. Most of a call's 4-9 s on a
-2-core machine is process start-up (every worker imports torch).
+group in ``finally``; nothing is left running when the call returns or raises.
+
+How workers start: on Linux they are *forked* from the caller, so they share its already-imported torch
+(copy-on-write) instead of importing it again: a worker costs tens of MB and a fraction of a second rather than
+~0.3 GB and ~3 s. A forked worker runs torch on one thread (``torch.set_num_threads(1)``): GNU OpenMP, which
+torch's Linux wheels use, hangs in a forked child whose parent already ran a parallel region (the same reason
+torch's ``DataLoader`` workers use one thread). Elsewhere (macOS, where fork is unsafe with the system
+frameworks; Windows, which has none) they are started with ``spawn``, a fresh interpreter.
 """
 
 from __future__ import annotations
@@ -53,7 +59,7 @@ from warmup_course.validation import MAX_ITEMS, check_callable, check_int, check
 
 __all__ = ["DistributedError", "launch", "train_distributed", "MAX_WORKERS"]
 
-#: The most worker processes :func:`launch` starts (each imports torch: ~200 MB of memory).
+#: The most worker processes :func:`launch` starts (a spawned worker imports torch: ~0.3 GB of memory).
 MAX_WORKERS = 16
 _HOST = "127.0.0.1"
 #: Seconds a dead worker's report may still be in flight through the queue before it counts as lost.
@@ -103,9 +109,18 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _worker(rank: int, world_size: int, port: int, timeout: float, fn: Callable, args: tuple, results: Any) -> None:
+def _start_method() -> str:
+    """``fork`` on Linux (workers share the caller's imported torch), ``spawn`` elsewhere (see the module doc)."""
+    return "fork" if sys.platform.startswith("linux") else "spawn"
+
+
+def _worker(rank: int, world_size: int, port: int, timeout: float, fn: Callable, args: tuple, results: Any,
+            forked: bool = False) -> None:
     """One process: join the group, run ``fn``, send ``(rank, ok, value_or_traceback)``, leave the group."""
     import torch.distributed as dist
+
+    if forked:
+        torch.set_num_threads(1)  # first: OpenMP's pool does not survive fork (a second thread would hang)
 
     os.environ["GLOO_SOCKET_IFNAME"] = "lo"  # loopback only: never bind an external interface
     os.environ["MASTER_ADDR"], os.environ["MASTER_PORT"] = _HOST, str(port)
@@ -165,8 +180,8 @@ def launch(
 ) -> list:
     """Run ``fn(rank, world_size, *args)`` in ``world_size`` new processes joined in a gloo process group.
 
-    Every process is started with the ``spawn`` method (a fresh interpreter; safe from a Jupyter kernel and
-    with torch's threads), joins ``torch.distributed`` through a TCP rendezvous on ``127.0.0.1:port``, runs
+    Every process is forked from the caller on Linux (one torch thread each) and spawned elsewhere (see the
+    module doc); it joins ``torch.distributed`` through a TCP rendezvous on ``127.0.0.1:port``, runs
     ``fn``, and leaves the group. ``fn`` may use any collective (``all_reduce``, DDP, ...). Print from rank 0
     only: every worker's output reaches the caller's stdout, interleaved.
 
@@ -175,9 +190,10 @@ def launch(
             of an interactive session: spawned processes import it by name). It returns a picklable value;
             tensors in it (also inside lists, tuples, dicts) come back as numpy arrays.
         world_size: number of processes (1 to :data:`MAX_WORKERS`).
-        args: extra positional arguments, picklable. Tensors in them reach the workers in shared memory
-            (torch.multiprocessing's pickler): read them, never modify them in place -- send a model to train
-            as ``pickle.dumps(model)`` bytes so each worker gets its own weights.
+        args: extra positional arguments, picklable (checked, so that a call behaves the same where workers
+            are spawned). Forked workers inherit them copy-on-write; spawned ones receive tensors in shared
+            memory (torch.multiprocessing's pickler): read them, never modify them in place -- send a model to
+            train as ``pickle.dumps(model)`` bytes so each worker gets its own weights.
         timeout: seconds the whole call may take, start-up included; also the process group's timeout.
         port: the rendezvous port on 127.0.0.1; None (default) picks a free one per call.
 
@@ -205,6 +221,11 @@ def launch(
             f"module, not in a notebook cell or as a lambda/closure), got {describe(fn)}: {exc}"
         ) from None
 
+    try:
+        pickle.dumps(args)
+    except Exception as exc:
+        raise TypeError(f"args must be picklable to reach the workers: {exc}") from None
+
     chosen = port is None
     for attempt in range(3 if chosen else 1):
         use = _free_port() if chosen else port
@@ -223,10 +244,11 @@ def launch(
 
 
 def _launch_once(fn: Callable, world_size: int, args: tuple, timeout: float, port: int) -> list:
-    ctx = mp.get_context("spawn")
+    method = _start_method()
+    ctx = mp.get_context(method)
     results = ctx.Queue()
     procs = [
-        ctx.Process(target=_worker, args=(rank, world_size, port, timeout, fn, args, results),
+        ctx.Process(target=_worker, args=(rank, world_size, port, timeout, fn, args, results, method == "fork"),
                     name=f"warmup_course-rank{rank}", daemon=False)  # may start DataLoader workers
         for rank in range(world_size)
     ]

@@ -131,7 +131,7 @@ def _check_warmup_choice(fn: Any, observed_case: dict[int, list[bool]] | None) -
 DASHBOARD_CHOICES: dict[str, str] = {
     "A": "The warmup was far too short: the LR reached its peak within two updates, the update ratio ||dW||/||W|| "
          "was flagged right there, and the loss blew up a few updates later. The monitor saw it first; a longer "
-         "warmup (about 10 updates or more here) fixes it.",
+         "warmup (15 to 30 updates here) fixes it.",
     "B": "No: the LR panel shows the LR at its 3.2 target after two updates -- it was not too low; a too-low LR "
          "gives a calm, slowly falling loss and update ratios far below the threshold.",
     "C": "No: a too-long warmup keeps the LR rising for much of the run with no flags; here the ramp is over "

@@ -24,8 +24,8 @@ __all__ = [
 
 # The course's measured cost on the reference machine (2 CPU cores; figures from benchmarks/bench_notebooks.py
 # and from _probe() below). The estimate scales the course time by how much slower this machine runs the probe.
-REFERENCE_COURSE_SECONDS = 300.0  # bench_notebooks.py, 9 notebooks one after another on an idle core, 2026-11-30: ~300 s
-REFERENCE_PROBE_SECONDS = 0.35
+REFERENCE_COURSE_SECONDS = 230.0  # bench_notebooks.py, 9 notebooks one after another on an idle machine, 2026-11-30: 227 s
+REFERENCE_PROBE_SECONDS = 0.30  # _probe() on the same machine, the same hour
 
 OK, WARN, FAIL = "OK", "WARN", "FAIL"
 

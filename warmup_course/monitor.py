@@ -158,9 +158,10 @@ class WarmupMonitor:
         ratio_threshold: flag a global update ratio ``||ΔW||/||W||`` above this. The default, 0.1, is 100x
             CS231n's 1e-3 rule of thumb: the course's small models train in a few hundred updates and run at
             1e-2 to 3e-2 when well tuned (a 2x32 MLP with SGD at LR 0.05: median 0.02; the 4x128 BatchNorm MLP
-            at LR 3.2 with a 20-update warmup: median 0.02, peak 0.11-0.12; the same without warmup: 0.58-0.71 at
-            its first updates), so 1e-3 would flag every calm run. Set it per model family from a run you trust
-            (0.2 separates the two BatchNorm-MLP runs above).
+            at LR 3.2 with a 20-update warmup: median 0.02, peak about 0.12, though 3 seeds in 165 reached 0.2-0.35
+            late in the run; the same without warmup: at least 0.37 within its first updates), so 1e-3 would flag
+            every calm run. Set it per model family from a run you trust (notebook 05 uses 0.3 for the two
+            BatchNorm-MLP runs above).
         baseline: the smoothing factor ``β`` of the running baselines,
             ``b_t = β b_{t-1} + (1 - β) x_{t-1}`` (``b_0 = x_0``; a flagged value does not enter the baseline).
         min_loss: losses below this fraction of the first logged loss are never loss spikes (late in

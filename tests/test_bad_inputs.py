@@ -412,6 +412,13 @@ REGISTRY: dict[str, Case] = {
         lambda: {"tokens": torch.zeros(2, 4, dtype=torch.int64)},
         obj=lambda: __import__("warmup_course.models").models.transformer(vocab=4, length=4, d_model=8, heads=2,
                                                                          layers=1, ff=8)),
+    "warmup_course.models.NormFreeEncoderLayer": Case(lambda: {"d_model": 8, "nhead": 2, "dim_feedforward": 8}),
+    "warmup_course.models.NormFreeEncoderLayer.forward": Case(
+        lambda: {"src": torch.zeros(2, 4, 8)},
+        obj=lambda: __import__("warmup_course.models").models.NormFreeEncoderLayer(8, 2, 8)),
+    "warmup_course.models.t_fixup_": Case(
+        lambda: {"model": __import__("warmup_course.models").models.transformer(vocab=4, length=4, d_model=8, heads=2,
+                                                                               layers=1, ff=8, norm="none")}),
     "warmup_course.models.cnn": Case(lambda: {"channels": (2,), "image_size": 4}, ok={"channels": {"[1, 2]"}}),
     "warmup_course.models.count_parameters": Case(lambda: {"model": tiny_model()}),
     "warmup_course.models.mlp": Case(lambda: {"in_features": 4, "hidden": 4, "depth": 1}),

@@ -131,6 +131,7 @@ bench: $(STAMP)
 	$(RUN_ENV) $(BIN)/python benchmarks/bench_schedules.py
 	$(RUN_ENV) $(BIN)/python benchmarks/bench_train.py
 	$(RUN_ENV) $(BIN)/python benchmarks/bench_monitor.py
+	$(RUN_ENV) $(BIN)/python benchmarks/bench_stats_cost.py
 	$(RUN_ENV) $(BIN)/python benchmarks/bench_recorder.py
 	$(RUN_ENV) $(BIN)/python benchmarks/bench_audit.py
 	$(RUN_ENV) $(BIN)/python benchmarks/bench_adaptive.py

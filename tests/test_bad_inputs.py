@@ -412,6 +412,10 @@ REGISTRY: dict[str, Case] = {
         lambda: {"tokens": torch.zeros(2, 4, dtype=torch.int64)},
         obj=lambda: __import__("warmup_course.models").models.transformer(vocab=4, length=4, d_model=8, heads=2,
                                                                          layers=1, ff=8)),
+    "warmup_course.monitor.PendingRows": Case(lambda: {"capacity": 2, "width": 2}),
+    "warmup_course.monitor.PendingRows.append": Case(
+        lambda: {"values": [torch.tensor(1.0), torch.tensor(2.0)]},
+        obj=lambda: __import__("warmup_course.monitor").monitor.PendingRows(2, 2)),
     "warmup_course.models.NormFreeEncoderLayer": Case(lambda: {"d_model": 8, "nhead": 2, "dim_feedforward": 8}),
     "warmup_course.models.NormFreeEncoderLayer.forward": Case(
         lambda: {"src": torch.zeros(2, 4, 8)},
@@ -791,6 +795,8 @@ SKIP: dict[str, str] = {
     "warmup_course.widgets.ScheduleExplorer.update": "no parameters besides self (the widget callback)",
     "warmup_course.widgets.schedule_explorer": "**settings only: probed in test_schedule_explorer_settings",
     "warmup_course.experiments.Results.names": "a property",
+    "warmup_course.monitor.PendingRows.pending": "no parameters besides self",
+    "warmup_course.monitor.PendingRows.take": "no parameters besides self",
     "warmup_course.monitor.Flag": "a frozen record WarmupMonitor builds itself (step, kind, value, threshold)",
     "warmup_course.distributed.DistributedError": "an exception class the launcher raises (message, rank, details)",
     **{k: "starts worker processes per call: test_process_launchers_check_arguments_before_starting"

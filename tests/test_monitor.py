@@ -232,3 +232,27 @@ def test_bad_loss_values_are_refused():
         mon.log_loss("abc")
     with pytest.raises(ValueError, match="kind"):
         mon.first_flag("nope")
+
+
+def test_pending_rows_write_take_and_widen() -> None:
+    from warmup_course.monitor import PendingRows
+
+    rows = PendingRows(3, 2)
+    rows.append([torch.tensor(1.5), torch.tensor(2.5)])
+    assert rows.buffer is not None and rows.buffer.dtype == torch.float32  # the first row's dtype: no slow cast
+    first = rows.take()
+    assert first.dtype == np.float64 and first.tolist() == [[1.5, 2.5]] and rows.count == 0
+    rows.append([torch.tensor(7.0), torch.tensor(8.0)])
+    assert first.tolist() == [[1.5, 2.5]]  # what take() returned is a copy, not the reused buffer
+    rows.append([torch.tensor(1 / 3, dtype=torch.float64), torch.tensor(0.0)])  # wider: the buffer widens, exactly
+    assert rows.buffer.dtype == torch.float64
+    assert rows.take().tolist() == [[7.0, 8.0], [1 / 3, 0.0]]
+    for _ in range(3):
+        rows.append([torch.tensor(0.0), torch.tensor(0.0)])
+    with pytest.raises(RuntimeError, match="take"):
+        rows.append([torch.tensor(0.0), torch.tensor(0.0)])
+    with pytest.raises(ValueError, match="values"):
+        PendingRows(2, 2).append([torch.tensor(0.0)])
+    with pytest.raises(ValueError, match="values"):
+        PendingRows(2, 2).append([torch.zeros(2), torch.tensor(0.0)])
+    assert PendingRows(2, 4).take().shape == (0, 4)

@@ -48,7 +48,7 @@ from torch import nn
 from torch.optim import Optimizer
 from torch.optim.lr_scheduler import LambdaLR, LRScheduler
 
-from warmup_course.monitor import UpdateStatistics, reduce_statistics
+from warmup_course.monitor import PendingRows, UpdateStatistics, reduce_statistics
 from warmup_course.runtime import set_threads
 from warmup_course.scheduler import WarmupLR
 from warmup_course.schedules import Schedule
@@ -583,8 +583,9 @@ class _Recorder:
     The statistics are :mod:`warmup_course.monitor`'s (one implementation for ``train()`` and
     :class:`~warmup_course.monitor.WarmupMonitor`): per update four fused ``torch._foreach_*`` kernels (the kind
     ``clip_grad_norm_`` and the optimizers use): norms of the gradients and weights, a copy of the weights, and
-    after the step ``W_t - W_{t+1}`` and its norms. The 0-d results are only collected in a list; stacking them,
-    the ratios and the maxima happen once per chunk (:func:`~warmup_course.monitor.reduce_statistics`). With
+    after the step ``W_t - W_{t+1}`` and its norms. Each update's results are written as one row of a
+    preallocated buffer (one ``torch.stack(..., out=row)``); the ratios and the maxima happen once per chunk
+    (:func:`~warmup_course.monitor.reduce_statistics`). With
     ``diagnostics=False`` only the loss is kept (the other columns are nan), for sweeps where nothing else is
     looked at.
     """
@@ -596,7 +597,10 @@ class _Recorder:
         self.diagnostics = diagnostics
         self.stats = UpdateStatistics(params) if diagnostics else None
         self.width = 3 * len(params) + 1 if diagnostics else 1  # loss, |g_i| (n), |W_i| (n), |dW_i| (n)
-        self.pending: list[torch.Tensor] = []  # 0-d device tensors, `width` per update
+        # One preallocated row per pending update, not `width` live 0-d tensors: thousands of small live
+        # allocations fragment the heap the forward/backward passes use (benchmarks/bench_stats_cost.py).
+        self.rows = PendingRows(FETCH_EVERY, self.width, device)
+        self.open: list[torch.Tensor] = []  # the current update's tensors, between before_step and after_step
         self.lr: list[float] = []
         self.chunks: list[np.ndarray] = []
         self.per_tensor_chunks: list[np.ndarray] = []
@@ -606,25 +610,26 @@ class _Recorder:
 
     def before_step(self, loss: torch.Tensor, lr: float) -> None:
         self.lr.append(lr)
-        self.pending.append(loss)
-        if self.stats is not None:
-            self.pending += self.stats.before_step()
+        self.open = [loss] + self.stats.before_step() if self.stats is not None else [loss]
 
     def after_step(self) -> None:
         if self.stats is not None:
-            self.pending += self.stats.after_step()
+            self.open += self.stats.after_step()
+        self.rows.append(self.open)
+        self.open = []
 
     def fetch(self) -> np.ndarray:
         """Move pending statistics to the host; returns the new rows (loss, grad_norm, ratio, ratio_max)."""
-        if not self.pending:
+        if not self.rows.count:
             return np.zeros((0, 4))
-        stacked = torch.stack(self.pending).double()
         if self.world_size > 1:
-            losses = stacked.view(-1, self.width)[:, 0].contiguous()
+            pending = self.rows.pending()
+            losses = pending[:, 0].double()
             torch.distributed.all_reduce(losses, group=self.group)  # sum over workers (gloo has no AVG)
-            stacked.view(-1, self.width)[:, 0] = losses / self.world_size
-        stats = stacked.cpu().numpy().reshape(-1, self.width)  # one sync per chunk
-        self.pending.clear()
+            stats = self.rows.take()
+            stats[:, 0] = losses.cpu().numpy() / self.world_size
+        else:
+            stats = self.rows.take()  # one sync per chunk
         if self.stats is None:
             rows = np.full((len(stats), 4), np.nan)
             rows[:, 0] = stats[:, 0]

@@ -71,7 +71,7 @@ def loop(build, x, y, mode: str, updates: int) -> dict[str, float]:
         t5 = clock()
         if stats is not None:
             if mode == "row":
-                rows.append(opened + stats.after_step())
+                rows._write(opened + stats.after_step())  # as train() and WarmupMonitor do
                 if rows.count == FETCH_EVERY:
                     rows.take()  # the fetch
             else:

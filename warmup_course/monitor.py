@@ -119,6 +119,11 @@ class PendingRows:
         if len(values) != self.width or any(v.dim() for v in values):
             raise ValueError(f"values must be {self.width} 0-d tensors, got {len(values)} of shapes "
                              f"{sorted({tuple(v.shape) for v in values})}")
+        self._write(values)
+
+    def _write(self, values: list[torch.Tensor]) -> None:
+        """:meth:`append` without the argument checks: the per-update path of the library's own callers, whose
+        rows have the right shape by construction (the checks would cost a tenth of a small model's statistics)."""
         if self.count == self.capacity:
             raise RuntimeError(f"PendingRows holds at most {self.capacity} rows: take() them first")
         dtype = values[0].dtype
@@ -304,7 +309,7 @@ class WarmupMonitor:
         if self._open is None:  # a step that our pre-hook did not see (hooks attached mid-step)
             return
         # one row per update (see the module docstring for why not a list of 0-d tensors)
-        self._rows.append(self._open + self._stats.after_step())
+        self._rows._write(self._open + self._stats.after_step())
         self._open = None
         if self._loss_next:
             self._pending_loss.append(_mean(self._loss_next))

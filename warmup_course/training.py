@@ -615,7 +615,7 @@ class _Recorder:
     def after_step(self) -> None:
         if self.stats is not None:
             self.open += self.stats.after_step()
-        self.rows.append(self.open)
+        self.rows._write(self.open)  # shape right by construction: the unchecked path
         self.open = []
 
     def fetch(self) -> np.ndarray:

@@ -37,7 +37,7 @@ def test_gpt_init_follows_nanogpt():
     fc = torch.cat([b.fc.weight.detach().flatten() for b in m.blocks])
     assert abs(float(fc.std()) - 0.02) < 0.002
     assert abs(float(proj.std()) - 0.02 / math.sqrt(8)) < 0.001
-    assert all(float(b.qkv.bias.abs().max()) == 0.0 for b in m.blocks)
+    assert all(float(b.qkv.bias.detach().abs().max()) == 0.0 for b in m.blocks)
 
 
 def test_param_groups_split_matrices_from_gains_and_count_tied_weights_once():

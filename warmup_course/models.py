@@ -18,11 +18,10 @@ weights and building a model never changes what other code draws.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
-
-import math
 
 import torch
 from torch import nn

@@ -89,7 +89,6 @@ class UpdateStatistics:
         return list(torch._foreach_norm(self.before))
 
 
-
 class PendingRows:
     """Up to ``capacity`` rows of ``width`` device values, one per update, in one preallocated buffer.
 
@@ -146,9 +145,7 @@ class PendingRows:
 
     def take(self) -> np.ndarray:
         """The pending rows as a float64 host array (one synchronisation); the buffer is emptied."""
-        # .double() copies (or, for a float64 buffer, .cpu().numpy().copy() below does): the buffer is rewritten
-        rows = self.pending().double().cpu().numpy()
-        rows = rows.copy() if self.buffer is not None and self.buffer.dtype is torch.float64 else rows
+        rows = self.pending().to("cpu", torch.float64, copy=True).numpy()  # a copy: the buffer is rewritten
         self.count = 0
         return rows
 
